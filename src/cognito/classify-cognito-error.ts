@@ -1,0 +1,91 @@
+import { RefreshError, type RefreshErrorKind } from "../refresh/refresh-error.ts";
+
+/**
+ * Cognito error names -> the closed kinds. Names decide; the message is read
+ * only for NotAuthorizedException, which Cognito uses both for bad tokens and
+ * for disabled users and secret mismatches, with nothing else to tell them apart.
+ */
+const BY_NAME: Readonly<Record<string, RefreshErrorKind>> = {
+  RefreshTokenReuseException: "unauthorized",
+  UserNotFoundException: "unauthorized",
+  ExpiredCodeException: "unauthorized",
+  UserNotConfirmedException: "forbidden",
+  PasswordResetRequiredException: "forbidden",
+  TooManyRequestsException: "unavailable",
+  LimitExceededException: "unavailable",
+  InternalErrorException: "unavailable",
+  ServiceUnavailableException: "unavailable",
+  // WAF blocking our calls: nothing the customer did, and retrying later may pass.
+  ForbiddenException: "unavailable",
+  TimeoutError: "unavailable",
+  AbortError: "unavailable",
+  RequestTimeout: "unavailable",
+  ResourceNotFoundException: "internal",
+  InvalidParameterException: "internal",
+  InvalidUserPoolConfigurationException: "internal",
+  UnexpectedLambdaException: "internal",
+  UserLambdaValidationException: "internal",
+  InvalidLambdaResponseException: "internal",
+  InvalidSmsRoleAccessPolicyException: "internal",
+  InvalidSmsRoleTrustRelationshipException: "internal",
+  UnsupportedOperationException: "internal",
+};
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_SOCKET",
+]);
+
+export const UPSTREAM_RETRY_AFTER_SECONDS = 1;
+
+interface ErrorShape {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  $fault?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+}
+
+function kindOfNotAuthorized(message: string): RefreshErrorKind {
+  if (/user is disabled/i.test(message)) {
+    return "forbidden";
+  }
+  // The app client's secret is wrong or missing: our configuration, not the customer.
+  if (/secret hash|configured (with|for) secret|client secret/i.test(message)) {
+    return "internal";
+  }
+  return "unauthorized";
+}
+
+export function classifyCognitoError(reason: unknown): RefreshError {
+  if (reason instanceof RefreshError) {
+    return reason;
+  }
+  const error = (typeof reason === "object" && reason !== null ? reason : {}) as ErrorShape;
+  const name = typeof error.name === "string" ? error.name : "";
+  const message = typeof error.message === "string" ? error.message : "";
+  const status = error.$metadata?.httpStatusCode;
+  let kind: RefreshErrorKind | undefined =
+    name === "NotAuthorizedException" ? kindOfNotAuthorized(message) : BY_NAME[name];
+  if (kind === undefined) {
+    const code = typeof error.code === "string" ? error.code : "";
+    if (NETWORK_CODES.has(code) || (typeof status === "number" && status >= 500)) {
+      kind = "unavailable";
+    } else if (error.$fault === "server") {
+      kind = "unavailable";
+    } else {
+      kind = "internal";
+    }
+  }
+  return new RefreshError(kind, {
+    cause: reason,
+    retryAfterSeconds: kind === "unavailable" ? UPSTREAM_RETRY_AFTER_SECONDS : undefined,
+  });
+}

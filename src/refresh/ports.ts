@@ -1,0 +1,32 @@
+/** The tokens an identity provider hands back for a refresh token. */
+export interface ProviderTokens {
+  accessToken: string;
+  idToken: string;
+  /** Access token lifetime in seconds, when the provider says. */
+  expiresIn?: number | undefined;
+  /** Present only when the provider rotated the refresh token. */
+  refreshToken?: string | undefined;
+}
+
+/** Exchanges a refresh token; throws RefreshError for every failure. */
+export interface IdentityProvider {
+  refresh(refreshToken: string, signal?: AbortSignal): Promise<ProviderTokens>;
+}
+
+/** The verified claims of a token pair. */
+export interface VerifiedTokens {
+  /** Access token expiry, seconds since the epoch. */
+  accessTokenExp: number;
+  /** Claims of the id token (and the access token's `cognito:groups`). */
+  claims: Readonly<Record<string, unknown>>;
+}
+
+/** Checks signature, issuer, client and token_use; throws RefreshError. */
+export interface TokenVerifier {
+  verify(tokens: ProviderTokens): Promise<VerifiedTokens>;
+}
+
+/** Decides whether a verified identity is a customer allowed to refresh. */
+export type CustomerPolicy = (claims: Readonly<Record<string, unknown>>) => boolean;
+
+export type Clock = () => number;

@@ -1,0 +1,87 @@
+import type { Clock, CustomerPolicy, IdentityProvider, TokenVerifier } from "./ports.ts";
+import { RefreshError } from "./refresh-error.ts";
+
+/** Where the refresh token was found; decides where a rotated one goes back. */
+export type TokenSource = "body" | "cookie";
+
+export interface RefreshInput {
+  /** The token from the request body or message, if any. */
+  bodyToken?: string | undefined;
+  /** The token from the refresh token cookie, if any. */
+  cookieToken?: string | undefined;
+}
+
+export interface RefreshResult {
+  accessToken: string;
+  idToken: string;
+  expiresIn: number;
+  tokenType: "Bearer";
+  /** A rotated refresh token, and where the client must receive it. */
+  rotated?: { refreshToken: string; deliverIn: TokenSource } | undefined;
+}
+
+export type RefreshCustomerToken = (
+  input: RefreshInput,
+  signal?: AbortSignal,
+) => Promise<RefreshResult>;
+
+export interface RefreshDeps {
+  provider: IdentityProvider;
+  verifier: TokenVerifier;
+  policy?: CustomerPolicy | undefined;
+  clock?: Clock | undefined;
+}
+
+/**
+ * Real Cognito refresh tokens are JWEs of about 1.8 KB; anything past this is
+ * not a token, and is refused before it costs an upstream call.
+ */
+export const MAX_TOKEN_LENGTH = 8192;
+
+// Base64url segments joined by dots: every Cognito token (and the emulator's)
+// fits, and anything else cannot be a valid token.
+const TOKEN_SHAPE = /^[A-Za-z0-9_\-.=+/]+$/;
+
+export function pickToken(input: RefreshInput): { token: string; source: TokenSource } {
+  const body = input.bodyToken?.trim();
+  if (body) {
+    return { token: body, source: "body" };
+  }
+  const cookie = input.cookieToken?.trim();
+  if (cookie) {
+    return { token: cookie, source: "cookie" };
+  }
+  throw new RefreshError("missing_token");
+}
+
+/** The use case: one function for every transport. */
+export function createRefreshCustomerToken(deps: RefreshDeps): RefreshCustomerToken {
+  const clock = deps.clock ?? Date.now;
+  return async (input, signal) => {
+    const { token, source } = pickToken(input);
+    if (token.length > MAX_TOKEN_LENGTH) {
+      throw new RefreshError("bad_request", { publicMessage: "Refresh Token is too long" });
+    }
+    if (!TOKEN_SHAPE.test(token)) {
+      throw new RefreshError("unauthorized");
+    }
+    const tokens = await deps.provider.refresh(token, signal);
+    const verified = await deps.verifier.verify(tokens);
+    if (deps.policy && !deps.policy(verified.claims)) {
+      throw new RefreshError("forbidden");
+    }
+    const expiresIn =
+      tokens.expiresIn ?? Math.max(0, verified.accessTokenExp - Math.floor(clock() / 1000));
+    const rotated =
+      tokens.refreshToken && tokens.refreshToken !== token
+        ? { refreshToken: tokens.refreshToken, deliverIn: source }
+        : undefined;
+    return {
+      accessToken: tokens.accessToken,
+      idToken: tokens.idToken,
+      expiresIn,
+      tokenType: "Bearer",
+      rotated,
+    };
+  };
+}
