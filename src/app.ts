@@ -1,0 +1,122 @@
+import { readFileSync } from "node:fs";
+import type { AddressInfo, Server } from "node:net";
+import { createCognitoClient } from "./cognito/cognito-client.ts";
+import { createCognitoProvider } from "./cognito/cognito-provider.ts";
+import { createTokenVerifier } from "./cognito/token-verifier.ts";
+import type { CognitoConfig, Config } from "./config.ts";
+import { type Logger, silentLogger } from "./log.ts";
+import { createCustomerPolicy } from "./refresh/customer-policy.ts";
+import type { IdentityProvider, TokenVerifier } from "./refresh/ports.ts";
+import {
+  createRefreshCustomerToken,
+  type RefreshCustomerToken,
+} from "./refresh/refresh-customer-token.ts";
+import { createOnePortServer } from "./transport/one-port-server.ts";
+import { createRoutes } from "./transport/routes.ts";
+
+/** A config whose identity provider is known (the embedded default resolved). */
+export type ResolvedConfig = Config & { cognito: CognitoConfig };
+
+/** Collaborators tests may replace; production uses the Cognito defaults. */
+export interface AppOverrides {
+  provider?: IdentityProvider;
+  verifier?: TokenVerifier & { hydrate?(): Promise<void> };
+  logger?: Logger;
+}
+
+export interface App {
+  server: Server;
+  refresh: RefreshCustomerToken;
+  isReady(): boolean;
+  /** Listens on config.port/host (port 0 for tests) and loads the JWKS. */
+  listen(): Promise<{ port: number; url: string }>;
+  /** Stops accepting, lets in-flight requests finish, closes connections. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+const JWKS_RETRY_MS = 2000;
+
+/** The composition root: the only place that knows every part. */
+export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}): App {
+  const logger = overrides.logger ?? silentLogger;
+  const { cognito, limits } = config;
+  const client = createCognitoClient(cognito, { requestTimeoutMs: limits.upstreamTimeoutMs });
+  const provider =
+    overrides.provider ??
+    createCognitoProvider({
+      client,
+      clientId: cognito.clientId,
+      clientSecret: cognito.clientSecret,
+      refreshApi: cognito.refreshApi,
+      timeoutMs: limits.upstreamTimeoutMs,
+    });
+  const verifier = overrides.verifier ?? createTokenVerifier(cognito);
+  const refresh = createRefreshCustomerToken({
+    provider,
+    verifier,
+    policy: createCustomerPolicy(config.policy),
+  });
+  let ready = false;
+  let closing = false;
+  const handler = createRoutes({
+    refresh,
+    basePath: config.basePath,
+    bodyLimitBytes: limits.bodyBytes,
+    cookie: config.cookie,
+    isReady: () => ready && !closing,
+  });
+  const tls = config.tls && {
+    cert: readFileSync(config.tls.certFile),
+    key: readFileSync(config.tls.keyFile),
+  };
+  const { server, closeIdle } = createOnePortServer({ handler, tls });
+  let retry: NodeJS.Timeout | undefined;
+
+  const loadKeys = async (): Promise<void> => {
+    try {
+      await verifier.hydrate?.();
+      ready = true;
+      logger.info("jwks loaded", { jwksUri: cognito.jwksUri });
+    } catch (error) {
+      logger.warn("jwks not loaded yet; retrying", {
+        jwksUri: cognito.jwksUri,
+        error: error instanceof Error ? error.name : "unknown",
+      });
+      if (!closing) {
+        retry = setTimeout(loadKeys, JWKS_RETRY_MS);
+        retry.unref();
+      }
+    }
+  };
+
+  return {
+    server,
+    refresh,
+    isReady: () => ready && !closing,
+    async listen() {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(config.port, config.host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      await loadKeys();
+      const { port } = server.address() as AddressInfo;
+      const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+      const scheme = tls ? "https" : "http";
+      return { port, url: `${scheme}://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}` };
+    },
+    async close(timeoutMs = 10_000) {
+      closing = true;
+      clearTimeout(retry);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const sweep = setInterval(closeIdle, 100);
+      closeIdle();
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+      await Promise.race([closed, deadline]);
+      clearInterval(sweep);
+      client.destroy();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { fileURLToPath } from "node:url";
+import { createApp, type ResolvedConfig } from "./app.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { createLogger } from "./log.ts";
+
+/** Process entry: config, the embedded default when unconfigured, listen, signals. */
+
+const DATA_DIR = fileURLToPath(new URL("../.local/", import.meta.url));
+
+function fail(line: string, code: number): never {
+  process.stderr.write(`${line}\n`);
+  process.exit(code);
+}
+
+function readConfig(env: NodeJS.ProcessEnv): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      fail(`invalid configuration: ${error.message}`, 2);
+    }
+    throw error;
+  }
+}
+
+interface Embedded {
+  freshRefreshToken(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+async function main(): Promise<void> {
+  let config = readConfig(process.env);
+  let embedded: Embedded | undefined;
+  if (config.cognito === "embedded") {
+    // Loaded only here: production (Cognito configured) never loads the emulator.
+    const { startEmbedded } = await import("./local/embedded.ts");
+    const started = await startEmbedded({ dataDir: DATA_DIR });
+    embedded = started;
+    config = readConfig({ ...process.env, ...started.env });
+  }
+  const logger = createLogger(config.logLevel);
+  const app = createApp(config as ResolvedConfig, { logger });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("stopping", { signal });
+    await app.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+
+  let url: string;
+  try {
+    ({ url } = await app.listen());
+  } catch (error) {
+    await embedded?.stop();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") {
+      fail(`port ${config.port} on ${config.host} is already in use: set PORT to a free port`, 1);
+    }
+    if (code === "EACCES") {
+      fail(`not allowed to listen on port ${config.port}: set PORT to a port above 1023`, 1);
+    }
+    throw error;
+  }
+  logger.info("listening", { url });
+  if (embedded) {
+    const route = `${url}${config.basePath}/refresh-token/customer`;
+    process.stdout.write(
+      [
+        "",
+        `Customer Refresh Token service on ${url} (embedded local Cognito, demo customer ready)`,
+        "",
+        "Try it:",
+        `  curl -sS -X POST ${route} -H 'content-type: application/json' \\`,
+        `    -d '{"refresh_token":"${await embedded.freshRefreshToken()}"}'`,
+        "",
+        "A fresh token any time: npm run --silent demo-token",
+        "Press Ctrl-C to stop.",
+        "",
+      ].join("\n"),
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  fail(`failed to start: ${error instanceof Error ? error.message : String(error)}`, 1);
+});

@@ -1,0 +1,52 @@
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { AuthService } from "../../gen/worth/auth/v1/auth_service_pb.ts";
+import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
+import { readCookie, serializeRefreshCookie } from "./cookie.ts";
+import { connectError } from "./error-table.ts";
+
+export interface AuthServiceOptions {
+  refresh: RefreshCustomerToken;
+  cookie: { name: string; maxAgeSeconds: number };
+}
+
+function requestPath(ctx: HandlerContext): string {
+  return new URL(ctx.url).pathname;
+}
+
+/** The RPC face of the use case, for gRPC, gRPC-Web and Connect alike. */
+export function authServiceRoutes(options: AuthServiceOptions): (router: ConnectRouter) => void {
+  const { refresh, cookie } = options;
+  return (router) => {
+    router.service(AuthService, {
+      async refreshCustomerToken(req, ctx) {
+        try {
+          const cookieToken = req.refreshToken.trim()
+            ? undefined
+            : readCookie(ctx.requestHeader.get("cookie"), cookie.name);
+          const result = await refresh({ bodyToken: req.refreshToken, cookieToken }, ctx.signal);
+          ctx.responseHeader.set("cache-control", "no-store");
+          if (result.rotated?.deliverIn === "cookie") {
+            ctx.responseHeader.append(
+              "set-cookie",
+              serializeRefreshCookie({
+                name: cookie.name,
+                value: result.rotated.refreshToken,
+                path: requestPath(ctx),
+                maxAgeSeconds: cookie.maxAgeSeconds,
+              }),
+            );
+          }
+          return {
+            accessToken: result.accessToken,
+            idToken: result.idToken,
+            expiresIn: result.expiresIn,
+            tokenType: result.tokenType,
+            refreshToken: result.rotated?.deliverIn === "body" ? result.rotated.refreshToken : "",
+          };
+        } catch (reason) {
+          throw connectError(reason);
+        }
+      },
+    });
+  };
+}

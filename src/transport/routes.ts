@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
+import { authServiceRoutes } from "./connect-service.ts";
+import { restRoutingError } from "./error-table.ts";
+import { type Handler, sendJson } from "./http-types.ts";
+import { createRestRoute } from "./rest-route.ts";
+
+export interface RoutesOptions {
+  refresh: RefreshCustomerToken;
+  basePath: string;
+  bodyLimitBytes: number;
+  cookie: { name: string; maxAgeSeconds: number };
+  /** True once the service can serve refreshes (configuration valid, JWKS loaded). */
+  isReady: () => boolean;
+}
+
+export const REFRESH_ROUTE = "/refresh-token/customer";
+
+// Read once at start-up; served as is.
+const openApiDocument = readFileSync(new URL("./openapi.json", import.meta.url), "utf8");
+
+/**
+ * Every route on the port. The REST and operational routes are matched here
+ * by exact path; everything else is the Connect adapter's (Connect, gRPC and
+ * gRPC-Web), whose fallback answers 404.
+ */
+export function createRoutes(options: RoutesOptions): Handler {
+  const { refresh, basePath, bodyLimitBytes, cookie, isReady } = options;
+  const restPath = `${basePath}${REFRESH_ROUTE}`;
+  const rest = createRestRoute({ refresh, path: restPath, bodyLimitBytes, cookie });
+  const notFound: Handler = (_req, res) => {
+    const { status, body } = restRoutingError("not_found");
+    sendJson(res, status, body);
+  };
+  const rpc = connectNodeAdapter({
+    routes: authServiceRoutes({ refresh, cookie }),
+    readMaxBytes: bodyLimitBytes,
+    fallback: notFound,
+  });
+  const getOnly = (body: () => [number, string]): Handler => {
+    return (req, res) => {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        const error = restRoutingError("method_not_allowed");
+        sendJson(res, error.status, error.body, { allow: "GET, HEAD" });
+        return;
+      }
+      const [status, text] = body();
+      sendJson(res, status, text, { "cache-control": "no-store" });
+    };
+  };
+  const exact = new Map<string, Handler>([
+    [restPath, rest],
+    ["/healthz", getOnly(() => [200, '{"status":"ok"}'])],
+    [
+      "/readyz",
+      getOnly(() => (isReady() ? [200, '{"status":"ready"}'] : [503, '{"status":"not_ready"}'])),
+    ],
+    [`${basePath}/openapi.json`, getOnly(() => [200, openApiDocument])],
+  ]);
+  return (req, res) => {
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const path = query < 0 ? url : url.slice(0, query);
+    (exact.get(path) ?? rpc)(req, res);
+  };
+}
