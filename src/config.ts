@@ -34,6 +34,8 @@ export interface Config {
     requiredGroup: string | undefined;
     requiredClaim: { name: string; value: string } | undefined;
   };
+  /** Where the embedded default keeps its data; <repo>/.local when unset. */
+  localDataDir: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -249,5 +251,6 @@ export function loadConfig(env: Env = process.env): Config {
       upstreamTimeoutMs: integer(env, "UPSTREAM_TIMEOUT_MS", 5000, 100, 60_000),
     },
     policy: policy(env),
+    localDataDir: get(env, "LOCAL_DATA_DIR"),
   };
 }

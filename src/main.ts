@@ -5,7 +5,7 @@ import { createLogger } from "./log.ts";
 
 /** Process entry: config, the embedded default when unconfigured, listen, signals. */
 
-const DATA_DIR = fileURLToPath(new URL("../.local/", import.meta.url));
+const DEFAULT_DATA_DIR = fileURLToPath(new URL("../.local/", import.meta.url));
 
 function fail(line: string, code: number): never {
   process.stderr.write(`${line}\n`);
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   if (config.cognito === "embedded") {
     // Loaded only here: production (Cognito configured) never loads the emulator.
     const { startEmbedded } = await import("./local/embedded.ts");
-    const started = await startEmbedded({ dataDir: DATA_DIR });
+    const started = await startEmbedded({ dataDir: config.localDataDir ?? DEFAULT_DATA_DIR });
     embedded = started;
     config = readConfig({ ...process.env, ...started.env });
   }

@@ -52,13 +52,24 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
     };
   }
   const http1 = createHttp1Server(
-    { headersTimeout, requestTimeout, keepAliveTimeout: idleTimeout },
+    {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: idleTimeout,
+      // Node checks those timeouts only this often (30 s by default).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, headersTimeout / 4)),
+    },
     options.handler,
   );
   const http2 = createHttp2Server({}, options.handler);
   http2.setTimeout(idleTimeout);
   http2.on("session", track);
   const server = createNetServer((socket) => route(socket, http1, http2, headersTimeout));
+  // http1 never listens itself, but its connection tracking (which enforces
+  // headersTimeout and requestTimeout, and lets closeIdleConnections work)
+  // starts on its "listening" event.
+  server.on("listening", () => http1.emit("listening"));
+  server.on("close", () => http1.close());
   return {
     server,
     closeIdle: () => {
