@@ -26,7 +26,6 @@ export interface Config {
   /** "embedded" when no Cognito setting is present: start the local emulator. */
   cognito: CognitoConfig | "embedded";
   cookie: { name: string; maxAgeSeconds: number };
-  corsOrigins: string[];
   tls: { certFile: string; keyFile: string } | undefined;
   logLevel: LogLevel;
   limits: { bodyBytes: number; upstreamTimeoutMs: number };
@@ -175,29 +174,6 @@ function cookie(env: Env): Config["cookie"] {
   return { name, maxAgeSeconds };
 }
 
-function corsOrigins(env: Env): string[] {
-  const raw = get(env, "CORS_ORIGINS");
-  if (raw === undefined) {
-    return [];
-  }
-  return raw.split(",").map((entry) => {
-    const origin = entry.trim();
-    let url: URL | undefined;
-    try {
-      url = new URL(origin);
-    } catch {
-      url = undefined;
-    }
-    if (!url || url.origin !== origin) {
-      throw new ConfigError(
-        "CORS_ORIGINS",
-        `expected comma-separated origins like https://app.example.com, got "${origin}"`,
-      );
-    }
-    return origin;
-  });
-}
-
 function tls(env: Env): Config["tls"] {
   const certFile = get(env, "TLS_CERT");
   const keyFile = get(env, "TLS_KEY");
@@ -225,7 +201,7 @@ function policy(env: Env): Config["policy"] {
     return { requiredGroup, requiredClaim: undefined };
   }
   const eq = rawClaim.indexOf("=");
-  if (eq < 1) {
+  if (eq < 1 || eq === rawClaim.length - 1) {
     throw new ConfigError("CUSTOMER_CLAIM", "expected name=value, like custom:role=customer");
   }
   return {
@@ -243,7 +219,6 @@ export function loadConfig(env: Env = process.env): Config {
     basePath: basePath(env),
     cognito: cognitoConfig,
     cookie: cookie(env),
-    corsOrigins: corsOrigins(env),
     tls: tls(env),
     logLevel: logLevel(env),
     limits: {

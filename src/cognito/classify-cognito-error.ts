@@ -5,31 +5,33 @@ import { RefreshError, type RefreshErrorKind } from "../refresh/refresh-error.ts
  * only for NotAuthorizedException, which Cognito uses both for bad tokens and
  * for disabled users and secret mismatches, with nothing else to tell them apart.
  */
-const BY_NAME: Readonly<Record<string, RefreshErrorKind>> = {
-  RefreshTokenReuseException: "unauthorized",
-  UserNotFoundException: "unauthorized",
-  ExpiredCodeException: "unauthorized",
-  UserNotConfirmedException: "forbidden",
-  PasswordResetRequiredException: "forbidden",
-  TooManyRequestsException: "unavailable",
-  LimitExceededException: "unavailable",
-  InternalErrorException: "unavailable",
-  ServiceUnavailableException: "unavailable",
-  // WAF blocking our calls: nothing the customer did, and retrying later may pass.
-  ForbiddenException: "unavailable",
-  TimeoutError: "unavailable",
-  AbortError: "unavailable",
-  RequestTimeout: "unavailable",
-  ResourceNotFoundException: "internal",
-  InvalidParameterException: "internal",
-  InvalidUserPoolConfigurationException: "internal",
-  UnexpectedLambdaException: "internal",
-  UserLambdaValidationException: "internal",
-  InvalidLambdaResponseException: "internal",
-  InvalidSmsRoleAccessPolicyException: "internal",
-  InvalidSmsRoleTrustRelationshipException: "internal",
-  UnsupportedOperationException: "internal",
-};
+const BY_NAME: ReadonlyMap<string, RefreshErrorKind> = new Map(
+  Object.entries({
+    RefreshTokenReuseException: "unauthorized",
+    UserNotFoundException: "unauthorized",
+    ExpiredCodeException: "unauthorized",
+    UserNotConfirmedException: "forbidden",
+    PasswordResetRequiredException: "forbidden",
+    TooManyRequestsException: "unavailable",
+    LimitExceededException: "unavailable",
+    InternalErrorException: "unavailable",
+    ServiceUnavailableException: "unavailable",
+    // WAF blocking our calls: nothing the customer did, and retrying later may pass.
+    ForbiddenException: "unavailable",
+    TimeoutError: "unavailable",
+    AbortError: "unavailable",
+    RequestTimeout: "unavailable",
+    ResourceNotFoundException: "internal",
+    InvalidParameterException: "internal",
+    InvalidUserPoolConfigurationException: "internal",
+    UnexpectedLambdaException: "internal",
+    UserLambdaValidationException: "internal",
+    InvalidLambdaResponseException: "internal",
+    InvalidSmsRoleAccessPolicyException: "internal",
+    InvalidSmsRoleTrustRelationshipException: "internal",
+    UnsupportedOperationException: "internal",
+  } satisfies Record<string, RefreshErrorKind>),
+);
 
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",
@@ -51,6 +53,8 @@ interface ErrorShape {
   code?: unknown;
   $fault?: unknown;
   $metadata?: { httpStatusCode?: unknown };
+  // Set by the SDK when the response could not even be deserialised (an HTML page).
+  $response?: { statusCode?: unknown };
 }
 
 function kindOfNotAuthorized(message: string): RefreshErrorKind {
@@ -71,12 +75,14 @@ export function classifyCognitoError(reason: unknown): RefreshError {
   const error = (typeof reason === "object" && reason !== null ? reason : {}) as ErrorShape;
   const name = typeof error.name === "string" ? error.name : "";
   const message = typeof error.message === "string" ? error.message : "";
-  const status = error.$metadata?.httpStatusCode;
+  const rawStatus = error.$metadata?.httpStatusCode ?? error.$response?.statusCode;
+  const status = typeof rawStatus === "number" ? rawStatus : 0;
   let kind: RefreshErrorKind | undefined =
-    name === "NotAuthorizedException" ? kindOfNotAuthorized(message) : BY_NAME[name];
+    name === "NotAuthorizedException" ? kindOfNotAuthorized(message) : BY_NAME.get(name);
   if (kind === undefined) {
     const code = typeof error.code === "string" ? error.code : "";
-    if (NETWORK_CODES.has(code) || (typeof status === "number" && status >= 500)) {
+    // 429 without a Cognito name: a gateway or WAF in front of Cognito throttling us.
+    if (NETWORK_CODES.has(code) || status === 429 || status >= 500) {
       kind = "unavailable";
     } else if (error.$fault === "server") {
       kind = "unavailable";

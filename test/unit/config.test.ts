@@ -1,0 +1,177 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.ts";
+
+// A fake secret: distinctive so a leak into an error message would be seen.
+const SECRET = "fake-S3cret-Val.ue-9";
+const POOL = "eu-west-2_AbC123";
+const COGNITO = { COGNITO_USER_POOL_ID: POOL, COGNITO_CLIENT_ID: "4client2id" };
+
+function configErrorOf(env: Record<string, string>): ConfigError {
+  let caught: unknown;
+  try {
+    loadConfig(env);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(ConfigError);
+  return caught as ConfigError;
+}
+
+describe("loadConfig defaults", () => {
+  it("runs the embedded default on loopback when no Cognito variable is set", () => {
+    const config = loadConfig({});
+    expect(config.cognito).toBe("embedded");
+    expect(config.host).toBe("127.0.0.1");
+    expect(config.port).toBe(8080);
+    expect(config.basePath).toBe("/auth/api/v1");
+  });
+
+  it("treats blank Cognito variables as absent", () => {
+    expect(loadConfig({ COGNITO_USER_POOL_ID: "", COGNITO_CLIENT_ID: "  " }).cognito).toBe(
+      "embedded",
+    );
+  });
+
+  it("listens on all interfaces for a real pool unless HOST says otherwise", () => {
+    expect(loadConfig(COGNITO).host).toBe("0.0.0.0");
+    expect(loadConfig({ ...COGNITO, HOST: "10.0.0.5" }).host).toBe("10.0.0.5");
+  });
+
+  it("maps BASE_PATH / to the root", () => {
+    expect(loadConfig({ BASE_PATH: "/" }).basePath).toBe("");
+  });
+});
+
+describe("a production environment", () => {
+  it("becomes the typed object with the AWS issuer and JWKS URI", () => {
+    const config = loadConfig({
+      ...COGNITO,
+      COGNITO_CLIENT_SECRET: SECRET,
+      PORT: "9000",
+      BASE_PATH: "/auth/api/v2",
+      REFRESH_TOKEN_COOKIE: "__Host-rt",
+      REFRESH_TOKEN_COOKIE_MAX_AGE: "86400",
+      TLS_CERT: "/etc/tls/cert.pem",
+      TLS_KEY: "/etc/tls/key.pem",
+      LOG_LEVEL: "warn",
+      BODY_LIMIT_BYTES: "4096",
+      UPSTREAM_TIMEOUT_MS: "2500",
+      CUSTOMER_GROUP: "customers",
+      CUSTOMER_CLAIM: "custom:role=customer=yes",
+    });
+    expect(config).toEqual({
+      host: "0.0.0.0",
+      port: 9000,
+      basePath: "/auth/api/v2",
+      cognito: {
+        region: "eu-west-2",
+        userPoolId: POOL,
+        clientId: "4client2id",
+        clientSecret: SECRET,
+        endpoint: undefined,
+        refreshApi: "get-tokens",
+        issuer: `https://cognito-idp.eu-west-2.amazonaws.com/${POOL}`,
+        jwksUri: `https://cognito-idp.eu-west-2.amazonaws.com/${POOL}/.well-known/jwks.json`,
+      },
+      cookie: { name: "__Host-rt", maxAgeSeconds: 86400 },
+      tls: { certFile: "/etc/tls/cert.pem", keyFile: "/etc/tls/key.pem" },
+      logLevel: "warn",
+      limits: { bodyBytes: 4096, upstreamTimeoutMs: 2500 },
+      policy: {
+        requiredGroup: "customers",
+        requiredClaim: { name: "custom:role", value: "customer=yes" },
+      },
+    });
+  });
+
+  it.each([
+    ["us-east-1_AbC123", "us-east-1"],
+    ["ap-southeast-2_XyZ9", "ap-southeast-2"],
+    ["us-gov-west-1_Q1", "us-gov-west-1"],
+  ])("derives the region from the pool id %s", (pool, region) => {
+    const config = loadConfig({ ...COGNITO, COGNITO_USER_POOL_ID: pool });
+    expect(config.cognito).toMatchObject({ region, issuer: expect.stringContaining(region) });
+  });
+
+  it("lets COGNITO_REGION override the derived region", () => {
+    const config = loadConfig({ ...COGNITO, COGNITO_REGION: "eu-central-1" });
+    expect(config.cognito).toMatchObject({ region: "eu-central-1" });
+  });
+
+  it("accepts initiate-auth without a client secret", () => {
+    const config = loadConfig({ ...COGNITO, COGNITO_REFRESH_API: "initiate-auth" });
+    expect(config.cognito).toMatchObject({ refreshApi: "initiate-auth", clientSecret: undefined });
+  });
+});
+
+describe("COGNITO_ENDPOINT", () => {
+  it.each([
+    ["http://localhost:9229", "http://localhost:9229"],
+    ["http://localhost:9229/", "http://localhost:9229"],
+    ["http://127.0.0.1:9229/cognito//", "http://127.0.0.1:9229/cognito"],
+  ])("turns %s into the emulator issuer and JWKS URI", (endpoint, base) => {
+    const config = loadConfig({
+      ...COGNITO,
+      COGNITO_USER_POOL_ID: "local_a1B2",
+      COGNITO_ENDPOINT: endpoint,
+    });
+    expect(config.cognito).toMatchObject({
+      endpoint: base,
+      region: "local",
+      issuer: `${base}/local_a1B2`,
+      jwksUri: `${base}/local_a1B2/.well-known/jwks.json`,
+    });
+  });
+});
+
+// Every row carries the secret, so the leak check below is meaningful for each.
+const PROD = { ...COGNITO, COGNITO_CLIENT_SECRET: SECRET };
+const BAD: [string, Record<string, string>][] = [
+  ["PORT", { ...PROD, PORT: "abc" }],
+  ["PORT", { ...PROD, PORT: "70000" }],
+  ["PORT", { ...PROD, PORT: "-1" }],
+  ["BASE_PATH", { ...PROD, BASE_PATH: "api/" }],
+  ["BASE_PATH", { ...PROD, BASE_PATH: "/x/" }],
+  ["COGNITO_CLIENT_ID", { COGNITO_USER_POOL_ID: POOL, COGNITO_CLIENT_SECRET: SECRET }],
+  ["COGNITO_USER_POOL_ID", { COGNITO_CLIENT_ID: "4client2id", COGNITO_CLIENT_SECRET: SECRET }],
+  ["COGNITO_USER_POOL_ID", { ...PROD, COGNITO_USER_POOL_ID: "not a pool" }],
+  ["COGNITO_REFRESH_API", { ...PROD, COGNITO_REFRESH_API: "foo" }],
+  ["COGNITO_CLIENT_SECRET", { ...PROD, COGNITO_REFRESH_API: "initiate-auth" }],
+  ["COGNITO_ENDPOINT", { ...PROD, COGNITO_ENDPOINT: "ftp://localhost:9229" }],
+  ["COGNITO_ENDPOINT", { ...PROD, COGNITO_ENDPOINT: "localhost" }],
+  ["TLS_KEY", { ...PROD, TLS_CERT: "/etc/tls/cert.pem" }],
+  ["TLS_CERT", { ...PROD, TLS_KEY: "/etc/tls/key.pem" }],
+  ["LOG_LEVEL", { ...PROD, LOG_LEVEL: "loud" }],
+  ["REFRESH_TOKEN_COOKIE", { ...PROD, REFRESH_TOKEN_COOKIE: "a b" }],
+  ["CUSTOMER_CLAIM", { ...PROD, CUSTOMER_CLAIM: "x" }],
+  ["CUSTOMER_CLAIM", { ...PROD, CUSTOMER_CLAIM: "=customer" }],
+  ["CUSTOMER_CLAIM", { ...PROD, CUSTOMER_CLAIM: "custom:role=" }],
+];
+
+// Test titles show the offending value, except the secret's.
+const TITLED = BAD.map(([variable, env]) => {
+  const shown = variable === "COGNITO_CLIENT_SECRET" ? "(set, with initiate-auth)" : env[variable];
+  return [variable, shown ?? "(unset)", env] as const;
+});
+
+describe("a bad value", () => {
+  it.each(TITLED)("throws a ConfigError naming %s for %j", (variable, _, env) => {
+    const error = configErrorOf(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it.each(TITLED)("never puts the client secret in the message (%s %j)", (_, __, env) => {
+    expect(env.COGNITO_CLIENT_SECRET).toBe(SECRET);
+    const error = configErrorOf(env);
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it("explains why a client secret cannot go with initiate-auth and what to use", () => {
+    const error = configErrorOf({ ...PROD, COGNITO_REFRESH_API: "initiate-auth" });
+    expect(error.variable).toBe("COGNITO_CLIENT_SECRET");
+    expect(error.message).toContain("SECRET_HASH");
+    expect(error.message).toContain("COGNITO_REFRESH_API=get-tokens");
+    expect(error.message).not.toContain(SECRET);
+  });
+});
