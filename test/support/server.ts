@@ -1,0 +1,79 @@
+/**
+ * Starts the service in-process on a free loopback port, the way main.ts does but silent,
+ * for integration tests. Each call is a separate server; close() stops it.
+ */
+import { type App, type AppOverrides, createApp, type ResolvedConfig } from "../../src/app.ts";
+import { createCognitoClient } from "../../src/cognito/cognito-client.ts";
+import { createCognitoProvider } from "../../src/cognito/cognito-provider.ts";
+import { loadConfig } from "../../src/config.ts";
+import type { IdentityProvider } from "../../src/refresh/ports.ts";
+
+export interface RunningService {
+  /** http://127.0.0.1:<port>, no trailing slash. */
+  url: string;
+  port: number;
+  app: App;
+  close(): Promise<void>;
+}
+
+export async function startService(
+  env: Readonly<Record<string, string | undefined>>,
+  overrides: AppOverrides = {},
+): Promise<RunningService> {
+  const config = loadConfig({ ...env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" });
+  if (config.cognito === "embedded") {
+    throw new Error("startService needs COGNITO_* settings (use startTestCognito().env)");
+  }
+  const app = createApp(config as ResolvedConfig, overrides);
+  const { port, url } = await app.listen();
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    app,
+    close: () => {
+      closing ??= app.close(2000);
+      return closing;
+    },
+  };
+}
+
+export interface CountingProvider {
+  provider: IdentityProvider;
+  /** How many refreshes reached the provider so far. */
+  calls(): number;
+  destroy(): void;
+}
+
+/**
+ * The real Cognito adapter for `env`, counted: pass `provider` to startService() to prove that
+ * a refused request never reached the identity provider.
+ */
+export function countingProvider(
+  env: Readonly<Record<string, string | undefined>>,
+): CountingProvider {
+  const config = loadConfig(env);
+  if (config.cognito === "embedded") {
+    throw new Error("countingProvider needs COGNITO_* settings");
+  }
+  const timeoutMs = config.limits.upstreamTimeoutMs;
+  const client = createCognitoClient(config.cognito, { requestTimeoutMs: timeoutMs });
+  const real = createCognitoProvider({
+    client,
+    clientId: config.cognito.clientId,
+    clientSecret: config.cognito.clientSecret,
+    refreshApi: config.cognito.refreshApi,
+    timeoutMs,
+  });
+  let calls = 0;
+  return {
+    provider: {
+      refresh(token, signal) {
+        calls++;
+        return real.refresh(token, signal);
+      },
+    },
+    calls: () => calls,
+    destroy: () => client.destroy(),
+  };
+}
