@@ -11,6 +11,7 @@ import {
   createRefreshCustomerToken,
   type RefreshCustomerToken,
 } from "./refresh/refresh-customer-token.ts";
+import { RefreshError } from "./refresh/refresh-error.ts";
 import { createOnePortServer } from "./transport/one-port-server.ts";
 import { createRoutes } from "./transport/routes.ts";
 
@@ -36,6 +37,26 @@ export interface App {
 
 const JWKS_RETRY_MS = 2000;
 
+/**
+ * Failures a client cannot cause (upstream outages, misconfiguration, bugs)
+ * are logged by kind and by the names of the errors underneath: names only,
+ * because messages are the provider's text and could one day carry input.
+ */
+function logFailures(refresh: RefreshCustomerToken, logger: Logger): RefreshCustomerToken {
+  return async (input, signal) => {
+    try {
+      return await refresh(input, signal);
+    } catch (reason) {
+      const error = RefreshError.from(reason);
+      if (error.kind === "internal" || error.kind === "unavailable") {
+        const cause = error.cause instanceof Error ? error.cause : undefined;
+        logger.warn("refresh failed", { kind: error.kind, cause: cause?.name });
+      }
+      throw error;
+    }
+  };
+}
+
 /** The composition root: the only place that knows every part. */
 export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}): App {
   const logger = overrides.logger ?? silentLogger;
@@ -51,11 +72,10 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
       timeoutMs: limits.upstreamTimeoutMs,
     });
   const verifier = overrides.verifier ?? createTokenVerifier(cognito);
-  const refresh = createRefreshCustomerToken({
-    provider,
-    verifier,
-    policy: createCustomerPolicy(config.policy),
-  });
+  const refresh = logFailures(
+    createRefreshCustomerToken({ provider, verifier, policy: createCustomerPolicy(config.policy) }),
+    logger,
+  );
   let ready = false;
   let closing = false;
   const handler = createRoutes({
