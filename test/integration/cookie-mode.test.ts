@@ -9,13 +9,6 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderTokens } from "../../src/refresh/ports.ts";
 import { RefreshError } from "../../src/refresh/refresh-error.ts";
-import { startTestCognito, type TestCognito } from "../support/cognito-local.ts";
-import {
-  type CountingProvider,
-  countingProvider,
-  type RunningService,
-  startService,
-} from "../support/server.ts";
 import {
   claims,
   connectClient,
@@ -27,6 +20,13 @@ import {
   rpcError,
   setCookies,
 } from "../support/clients.ts";
+import { startTestCognito, type TestCognito } from "../support/cognito-local.ts";
+import {
+  type CountingProvider,
+  countingProvider,
+  type RunningService,
+  startService,
+} from "../support/server.ts";
 
 let cognito: TestCognito;
 

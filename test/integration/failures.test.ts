@@ -10,9 +10,6 @@ import {
 import { Code } from "@connectrpc/connect";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestCognito, type TestCognito } from "../support/cognito-local.ts";
-import { validateRestResponse } from "../support/openapi.ts";
-import { type RunningService, startService } from "../support/server.ts";
 import {
   type AuthClient,
   connectClient,
@@ -29,6 +26,9 @@ import {
   rpcError,
   UNAUTHORIZED_BODY,
 } from "../support/clients.ts";
+import { startTestCognito, type TestCognito } from "../support/cognito-local.ts";
+import { validateRestResponse } from "../support/openapi.ts";
+import { type RunningService, startService } from "../support/server.ts";
 
 let cognito: TestCognito;
 let service: RunningService;

@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { restFetch, restHttp2 } from "../support/clients.ts";
 import { startTestCognito, type TestCognito } from "../support/cognito-local.ts";
 import { type RunningService, startService } from "../support/server.ts";
-import { restFetch, restHttp2 } from "../support/clients.ts";
 
 const DOCUMENT = readFileSync(new URL("../../src/transport/openapi.json", import.meta.url), "utf8");
 

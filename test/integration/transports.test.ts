@@ -4,8 +4,6 @@
  * cognito-local. Tokens are asserted on, never printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestCognito, type TestCognito } from "../support/cognito-local.ts";
-import { type RunningService, startService } from "../support/server.ts";
 import {
   claims,
   type GrpcJsClient,
@@ -18,6 +16,8 @@ import {
   restHttp2,
   rpcClient,
 } from "../support/clients.ts";
+import { startTestCognito, type TestCognito } from "../support/cognito-local.ts";
+import { type RunningService, startService } from "../support/server.ts";
 
 interface TokenPair {
   accessToken: unknown;
