@@ -12,6 +12,7 @@ import {
   type RefreshCustomerToken,
 } from "./refresh/refresh-customer-token.ts";
 import { RefreshError } from "./refresh/refresh-error.ts";
+import type { Handler } from "./transport/http-types.ts";
 import { createOnePortServer } from "./transport/one-port-server.ts";
 import { createRoutes } from "./transport/routes.ts";
 
@@ -23,6 +24,8 @@ export interface AppOverrides {
   provider?: IdentityProvider;
   verifier?: TokenVerifier & { hydrate?(): Promise<void> };
   logger?: Logger;
+  /** More exact-path HTTP routes; the embedded default adds its demo page. */
+  extraRoutes?: ReadonlyMap<string, Handler>;
 }
 
 export interface App {
@@ -83,7 +86,9 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
     basePath: config.basePath,
     bodyLimitBytes: limits.bodyBytes,
     cookie: config.cookie,
+    cors: config.cors,
     isReady: () => ready && !closing,
+    extraRoutes: overrides.extraRoutes,
   });
   const tls = config.tls && {
     cert: readFileSync(config.tls.certFile),

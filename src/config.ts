@@ -26,6 +26,7 @@ export interface Config {
   /** "embedded" when no Cognito setting is present: start the local emulator. */
   cognito: CognitoConfig | "embedded";
   cookie: { name: string; maxAgeSeconds: number };
+  cors: { origins: string[]; maxAgeSeconds: number };
   tls: { certFile: string; keyFile: string } | undefined;
   logLevel: LogLevel;
   limits: { bodyBytes: number; upstreamTimeoutMs: number };
@@ -174,6 +175,32 @@ function cookie(env: Env): Config["cookie"] {
   return { name, maxAgeSeconds };
 }
 
+function cors(env: Env): Config["cors"] {
+  // Chrome caps a preflight's cache at two hours; longer gains nothing.
+  const maxAgeSeconds = integer(env, "CORS_MAX_AGE", 7200, 0, 86_400);
+  const raw = get(env, "CORS_ORIGINS");
+  if (raw === undefined) {
+    return { origins: [], maxAgeSeconds };
+  }
+  const origins = raw.split(",").map((entry) => {
+    const origin = entry.trim();
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.origin !== origin || origin === "null") {
+      throw new ConfigError(
+        "CORS_ORIGINS",
+        `expected comma-separated origins like https://app.example.com, got "${origin}"`,
+      );
+    }
+    return origin;
+  });
+  return { origins, maxAgeSeconds };
+}
+
 function tls(env: Env): Config["tls"] {
   const certFile = get(env, "TLS_CERT");
   const keyFile = get(env, "TLS_KEY");
@@ -219,6 +246,7 @@ export function loadConfig(env: Env = process.env): Config {
     basePath: basePath(env),
     cognito: cognitoConfig,
     cookie: cookie(env),
+    cors: cors(env),
     tls: tls(env),
     logLevel: logLevel(env),
     limits: {

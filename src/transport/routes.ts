@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
 import { authServiceRoutes } from "./connect-service.ts";
+import { type CorsOptions, withCors } from "./cors.ts";
 import { restRoutingError } from "./error-table.ts";
 import { type Handler, sendJson } from "./http-types.ts";
 import { createRestRoute } from "./rest-route.ts";
@@ -13,6 +15,11 @@ export interface RoutesOptions {
   cookie: { name: string; maxAgeSeconds: number };
   /** True once the service can serve refreshes (configuration valid, JWKS loaded). */
   isReady: () => boolean;
+  cors: CorsOptions;
+  /** More RPC services (health, reflection), served beside AuthService. */
+  services?: ReadonlyArray<(router: ConnectRouter) => void>;
+  /** More exact-path routes (the embedded demo page). */
+  extraRoutes?: ReadonlyMap<string, Handler>;
 }
 
 export const REFRESH_ROUTE = "/refresh-token/customer";
@@ -26,7 +33,7 @@ const openApiDocument = readFileSync(new URL("./openapi.json", import.meta.url),
  * gRPC-Web), whose fallback answers 404.
  */
 export function createRoutes(options: RoutesOptions): Handler {
-  const { refresh, basePath, bodyLimitBytes, cookie, isReady } = options;
+  const { refresh, basePath, bodyLimitBytes, cookie, isReady, services = [] } = options;
   const restPath = `${basePath}${REFRESH_ROUTE}`;
   const rest = createRestRoute({ refresh, path: restPath, bodyLimitBytes, cookie });
   const notFound: Handler = (_req, res) => {
@@ -34,7 +41,10 @@ export function createRoutes(options: RoutesOptions): Handler {
     sendJson(res, status, body);
   };
   const rpc = connectNodeAdapter({
-    routes: authServiceRoutes({ refresh, cookie }),
+    routes: (router) => {
+      authServiceRoutes({ refresh, cookie })(router);
+      for (const register of services) register(router);
+    },
     readMaxBytes: bodyLimitBytes,
     fallback: notFound,
   });
@@ -57,11 +67,12 @@ export function createRoutes(options: RoutesOptions): Handler {
       getOnly(() => (isReady() ? [200, '{"status":"ready"}'] : [503, '{"status":"not_ready"}'])),
     ],
     [`${basePath}/openapi.json`, getOnly(() => [200, openApiDocument])],
+    ...(options.extraRoutes ?? []),
   ]);
-  return (req, res) => {
+  return withCors((req, res) => {
     const url = req.url ?? "/";
     const query = url.indexOf("?");
     const path = query < 0 ? url : url.slice(0, query);
     (exact.get(path) ?? rpc)(req, res);
-  };
+  }, options.cors);
 }

@@ -58,6 +58,8 @@ describe("a production environment", () => {
       UPSTREAM_TIMEOUT_MS: "2500",
       CUSTOMER_GROUP: "customers",
       CUSTOMER_CLAIM: "custom:role=customer=yes",
+      CORS_ORIGINS: "https://app.joinworth.com, http://localhost:3000",
+      CORS_MAX_AGE: "600",
     });
     expect(config).toEqual({
       host: "0.0.0.0",
@@ -74,6 +76,10 @@ describe("a production environment", () => {
         jwksUri: `https://cognito-idp.eu-west-2.amazonaws.com/${POOL}/.well-known/jwks.json`,
       },
       cookie: { name: "__Host-rt", maxAgeSeconds: 86400 },
+      cors: {
+        origins: ["https://app.joinworth.com", "http://localhost:3000"],
+        maxAgeSeconds: 600,
+      },
       tls: { certFile: "/etc/tls/cert.pem", keyFile: "/etc/tls/key.pem" },
       logLevel: "warn",
       limits: { bodyBytes: 4096, upstreamTimeoutMs: 2500 },
@@ -146,6 +152,10 @@ const BAD: [string, Record<string, string>][] = [
   ["CUSTOMER_CLAIM", { ...PROD, CUSTOMER_CLAIM: "x" }],
   ["CUSTOMER_CLAIM", { ...PROD, CUSTOMER_CLAIM: "=customer" }],
   ["CUSTOMER_CLAIM", { ...PROD, CUSTOMER_CLAIM: "custom:role=" }],
+  ["CORS_ORIGINS", { ...PROD, CORS_ORIGINS: "not a url" }],
+  ["CORS_ORIGINS", { ...PROD, CORS_ORIGINS: "https://app.example.com/path" }],
+  ["CORS_ORIGINS", { ...PROD, CORS_ORIGINS: "*" }],
+  ["CORS_MAX_AGE", { ...PROD, CORS_MAX_AGE: "forever" }],
 ];
 
 // Test titles show the offending value, except the secret's.
