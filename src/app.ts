@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo, Server } from "node:net";
+import { Health } from "../gen/health/v1/health_pb.ts";
+import { AuthService } from "../gen/worth/auth/v1/auth_service_pb.ts";
 import { createCognitoClient } from "./cognito/cognito-client.ts";
 import { createCognitoProvider } from "./cognito/cognito-provider.ts";
 import { createTokenVerifier } from "./cognito/token-verifier.ts";
@@ -12,9 +14,12 @@ import {
   type RefreshCustomerToken,
 } from "./refresh/refresh-customer-token.ts";
 import { RefreshError } from "./refresh/refresh-error.ts";
+import { healthRoutes } from "./transport/health-service.ts";
 import type { Handler } from "./transport/http-types.ts";
 import { createOnePortServer } from "./transport/one-port-server.ts";
+import { reflectionRoutes } from "./transport/reflection-service.ts";
 import { createRoutes } from "./transport/routes.ts";
+import { createServingStatus } from "./transport/serving-status.ts";
 
 /** A config whose identity provider is known (the embedded default resolved). */
 export type ResolvedConfig = Config & { cognito: CognitoConfig };
@@ -79,15 +84,19 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
     createRefreshCustomerToken({ provider, verifier, policy: createCustomerPolicy(config.policy) }),
     logger,
   );
-  let ready = false;
-  let closing = false;
+  // Ready once the JWKS is loaded; draining from close() on. /readyz and gRPC health read it.
+  const status = createServingStatus();
   const handler = createRoutes({
     refresh,
     basePath: config.basePath,
     bodyLimitBytes: limits.bodyBytes,
     cookie: config.cookie,
     cors: config.cors,
-    isReady: () => ready && !closing,
+    isReady: status.isServing,
+    services: [
+      healthRoutes(status, [AuthService.typeName]),
+      reflectionRoutes([AuthService, Health]),
+    ],
     extraRoutes: overrides.extraRoutes,
   });
   const tls = config.tls && {
@@ -100,14 +109,14 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
   const loadKeys = async (): Promise<void> => {
     try {
       await verifier.hydrate?.();
-      ready = true;
+      status.markServing();
       logger.info("jwks loaded", { jwksUri: cognito.jwksUri });
     } catch (error) {
       logger.warn("jwks not loaded yet; retrying", {
         jwksUri: cognito.jwksUri,
         error: error instanceof Error ? error.name : "unknown",
       });
-      if (!closing) {
+      if (status.phase() !== "draining") {
         retry = setTimeout(loadKeys, JWKS_RETRY_MS);
         retry.unref();
       }
@@ -117,7 +126,7 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
   return {
     server,
     refresh,
-    isReady: () => ready && !closing,
+    isReady: status.isServing,
     async listen() {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -133,7 +142,8 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
       return { port, url: `${scheme}://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}` };
     },
     async close(timeoutMs = 10_000) {
-      closing = true;
+      // Health Watch streams end here, so they do not hold the server open.
+      status.markDraining();
       clearTimeout(retry);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const sweep = setInterval(closeIdle, 100);
