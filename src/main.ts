@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { createApp, type ResolvedConfig } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
+import type { Handler } from "./transport/http-types.ts";
 
 /** Process entry: config, the embedded default when unconfigured, listen, signals. */
 
@@ -28,18 +29,39 @@ interface Embedded {
   stop(): Promise<void>;
 }
 
+/**
+ * The demo page calls the service from its own origin, under either loopback name; with
+ * PORT=0 the origin is not known before listening, so only CORS_ORIGINS applies then.
+ */
+function embeddedCorsOrigins(env: NodeJS.ProcessEnv, port: number): string {
+  const own = port === 0 ? [] : [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+  const given = (env.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim());
+  return [...new Set([...given.filter(Boolean), ...own])].join(",");
+}
+
 async function main(): Promise<void> {
   let config = readConfig(process.env);
   let embedded: Embedded | undefined;
+  let extraRoutes: ReadonlyMap<string, Handler> | undefined;
+  const logger = createLogger(config.logLevel);
   if (config.cognito === "embedded") {
-    // Loaded only here: production (Cognito configured) never loads the emulator.
+    // Loaded only here: production (Cognito configured) never loads the emulator or the demo.
     const { startEmbedded } = await import("./local/embedded.ts");
+    const { createDemoRoutes } = await import("./local/demo-routes.ts");
     const started = await startEmbedded({ dataDir: config.localDataDir ?? DEFAULT_DATA_DIR });
     embedded = started;
-    config = readConfig({ ...process.env, ...started.env });
+    const CORS_ORIGINS = embeddedCorsOrigins(process.env, config.port);
+    // HOST keeps the embedded default (loopback): with COGNITO_* set it would turn 0.0.0.0,
+    // and the dev-only demo routes hand out tokens.
+    config = readConfig({ ...process.env, ...started.env, HOST: config.host, CORS_ORIGINS });
+    extraRoutes = createDemoRoutes({
+      freshRefreshToken: started.freshRefreshToken,
+      cookie: config.cookie,
+      onError: (what, error) =>
+        logger.warn(`${what} failed`, { error: error instanceof Error ? error.name : "unknown" }),
+    });
   }
-  const logger = createLogger(config.logLevel);
-  const app = createApp(config as ResolvedConfig, { logger });
+  const app = createApp(config as ResolvedConfig, { logger, extraRoutes });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -79,6 +101,7 @@ async function main(): Promise<void> {
         `    -d '{"refresh_token":"${await embedded.freshRefreshToken()}"}'`,
         "",
         "A fresh token any time: npm run --silent demo-token",
+        `The demo page (Connect-web, body and cookie modes): ${url}/demo`,
         "Press Ctrl-C to stop.",
         "",
       ].join("\n"),

@@ -1,0 +1,121 @@
+/**
+ * The demo page and its dev-only helpers, for the embedded default only. main.ts imports
+ * this module inside its embedded branch and nowhere else, and the routes need the embedded
+ * emulator's freshRefreshToken(), so a service configured for Cognito cannot serve them.
+ *
+ *   GET  /demo          the page (demo/index.html)
+ *   GET  /demo/app.js   its script, bundled by esbuild (demo/build.ts) when the service starts
+ *   GET  /demo/token    {"refresh_token": "<fresh demo token>"}
+ *   POST /demo/cookie   sets the refresh token cookie to a fresh demo token, 204
+ */
+import { readFileSync } from "node:fs";
+import { serializeRefreshCookie } from "../transport/cookie.ts";
+import { type Handler, type Request, type Response, sendJson } from "../transport/http-types.ts";
+import { demoBundle } from "./demo/build.ts";
+
+export interface DemoRoutesOptions {
+  /** Signs the demo customer in again: a new refresh token each call. */
+  freshRefreshToken(): Promise<string>;
+  /** The service's refresh token cookie (REFRESH_TOKEN_COOKIE). */
+  cookie: { name: string; maxAgeSeconds: number };
+  /** Told when the bundle cannot be built or the emulator cannot sign in; never given a token. */
+  onError?(what: string, error: unknown): void;
+}
+
+const PAGE = readFileSync(new URL("./demo/index.html", import.meta.url));
+
+// The page loads only its own script; it may call any API (`?api=`), and nothing may frame it.
+const PAGE_HEADERS = {
+  "content-type": "text/html; charset=utf-8",
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src *; " +
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store",
+};
+// Tokens must never be cached (RFC 6749 §5.1).
+const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
+const UNAVAILABLE = '{"message":"Service Unavailable","errorCode":"ERR_SERVICE_UNAVAILABLE"}';
+
+function only(method: "GET" | "POST", handle: (req: Request, res: Response) => void): Handler {
+  return (req, res) => {
+    const allowed = method === "GET" ? ["GET", "HEAD"] : ["POST"];
+    if (!allowed.includes(req.method ?? "")) {
+      sendJson(res, 405, '{"message":"Method Not Allowed"}', { allow: allowed.join(", ") });
+      return;
+    }
+    handle(req, res);
+  };
+}
+
+function isJson(req: Request): boolean {
+  const type = String(req.headers["content-type"] ?? "").split(";")[0];
+  return type?.trim().toLowerCase() === "application/json";
+}
+
+export function createDemoRoutes(options: DemoRoutesOptions): ReadonlyMap<string, Handler> {
+  const { freshRefreshToken, cookie } = options;
+  const onError = options.onError ?? (() => {});
+  // Start bundling now, in the background: start-up does not wait, the first page load does.
+  demoBundle().catch((error: unknown) => onError("demo bundle", error));
+
+  const withToken = (res: Response, send: (token: string) => void) => {
+    freshRefreshToken().then(send, (error: unknown) => {
+      onError("demo token", error);
+      sendJson(res, 503, UNAVAILABLE, NO_STORE);
+    });
+  };
+
+  return new Map<string, Handler>([
+    [
+      "/demo",
+      only("GET", (_req, res) => {
+        res.writeHead(200, { ...PAGE_HEADERS, "content-length": PAGE.length });
+        res.end(PAGE);
+      }),
+    ],
+    [
+      "/demo/app.js",
+      only("GET", (_req, res) => {
+        demoBundle().then(
+          (script) => {
+            res.writeHead(200, {
+              "content-type": "text/javascript; charset=utf-8",
+              "content-length": Buffer.byteLength(script),
+              "cache-control": "no-store",
+            });
+            res.end(script);
+          },
+          (error: unknown) => {
+            onError("demo bundle", error);
+            sendJson(res, 500, '{"message":"the demo bundle did not build; see the log"}');
+          },
+        );
+      }),
+    ],
+    [
+      "/demo/token",
+      only("GET", (_req, res) => {
+        withToken(res, (token) =>
+          sendJson(res, 200, JSON.stringify({ refresh_token: token }), NO_STORE),
+        );
+      }),
+    ],
+    [
+      "/demo/cookie",
+      only("POST", (req, res) => {
+        // A JSON body makes the request non-simple: another site cannot send it unpreflighted.
+        if (!isJson(req)) {
+          sendJson(res, 415, '{"message":"send Content-Type: application/json"}');
+          return;
+        }
+        req.resume();
+        withToken(res, (token) => {
+          const setCookie = serializeRefreshCookie({ ...cookie, value: token, path: "/" });
+          res.writeHead(204, { ...NO_STORE, "set-cookie": setCookie });
+          res.end();
+        });
+      }),
+    ],
+  ]);
+}
