@@ -48,37 +48,55 @@ describe("the README's examples", () => {
     return stdout;
   }
 
-  it("has the curl and buf curl examples this test expects", () => {
-    expect(examples.filter((c) => c.startsWith("curl"))).toHaveLength(2);
-    expect(examples.filter((c) => c.startsWith("npx buf curl"))).toHaveLength(2);
+  // Every command in the README that talks to the server is one of these kinds; a new kind of
+  // example fails the first test until this file learns to check it.
+  const refreshCurl = examples.filter((c) => c.startsWith("curl -sS -X POST"));
+  const refreshBuf = examples.filter(
+    (c) => c.startsWith("npx buf curl") && c.includes("RefreshCustomerToken"),
+  );
+  const listMethods = examples.filter((c) => c.includes("--list-methods"));
+  const health = examples.filter((c) => c.includes("Health/Check") || c.includes("/readyz"));
+
+  it("has only examples this test knows how to check", () => {
+    expect(refreshCurl).toHaveLength(2);
+    expect(refreshBuf).toHaveLength(2);
+    expect(listMethods).toHaveLength(1);
+    expect(health).toHaveLength(3);
+    const known = new Set([...refreshCurl, ...refreshBuf, ...listMethods, ...health]);
+    expect(examples.filter((c) => !known.has(c))).toEqual([]);
   });
 
-  it.each(examples.filter((c) => c.startsWith("curl")))(
-    "answers the documented success body to: %s",
-    async (command) => {
-      const stdout = await runExample(command);
-      validateRestResponse({
-        method: "POST",
-        path: "/auth/api/v1/refresh-token/customer",
-        status: 200,
-        headers: { "content-type": "application/json", "cache-control": "no-store" },
-        body: stdout,
-      });
-    },
-  );
+  it.each(refreshCurl)("answers the documented success body to: %s", async (command) => {
+    const stdout = await runExample(command);
+    validateRestResponse({
+      method: "POST",
+      path: "/auth/api/v1/refresh-token/customer",
+      status: 200,
+      headers: { "content-type": "application/json", "cache-control": "no-store" },
+      body: stdout,
+    });
+  });
 
-  it.each(examples.filter((c) => c.startsWith("npx buf curl")))(
-    "answers a token pair to: %s",
-    async (command) => {
-      const reply = JSON.parse(await runExample(command)) as Record<string, unknown>;
-      expect(reply.tokenType).toBe("Bearer");
-      expect(reply.expiresIn).toBeGreaterThan(3500);
-      expect(String(reply.accessToken).split(".")).toHaveLength(3);
-    },
-  );
+  it.each(refreshBuf)("answers a token pair to: %s", async (command) => {
+    const reply = JSON.parse(await runExample(command)) as Record<string, unknown>;
+    expect(reply.tokenType).toBe("Bearer");
+    expect(reply.expiresIn).toBeGreaterThan(3500);
+    expect(String(reply.accessToken).split(".")).toHaveLength(3);
+  });
+
+  it("lists the service's methods by reflection", async () => {
+    const methods = (await runExample(listMethods[0] ?? "")).trim().split("\n");
+    expect(methods).toContain("worth.auth.v1.AuthService/RefreshCustomerToken");
+    expect(methods).toContain("grpc.health.v1.Health/Check");
+  });
+
+  it.each(health)("reports ready or SERVING to: %s", async (command) => {
+    const reply = JSON.parse(await runExample(command)) as { status: string };
+    expect(["ready", "SERVING"]).toContain(reply.status);
+  });
 
   it("runs the connect-node client example", async () => {
-    const [source] = blocks("ts");
+    const source = blocks("ts").find((block) => block.includes("connect-node"));
     expect(source).toContain("createGrpcTransport");
     mkdirSync(new URL(".local/", root), { recursive: true });
     const file = new URL(".local/readme-client.ts", root);
@@ -92,6 +110,31 @@ describe("the README's examples", () => {
       });
       expect(stdout.trim()).toMatch(/^Bearer 3(599|600)$/);
       expect(readme).toContain("prints `Bearer 3600`");
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  it("runs the connect-web cookie-mode snippet (under Node's fetch)", async () => {
+    const source = blocks("ts").find((block) => block.includes("connect-web"));
+    expect(source).toContain('credentials: "include"');
+    mkdirSync(new URL(".local/", root), { recursive: true });
+    const file = new URL(".local/readme-browser.ts", root);
+    const token = await cognito.freshRefreshToken();
+    // Node's fetch keeps no cookie jar: hand it the cookie a browser would send.
+    const preamble = `const realFetch = globalThis.fetch;
+globalThis.fetch = (input, init) =>
+  realFetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), cookie: "refresh_token=${token}" } });
+`;
+    writeFileSync(
+      file,
+      `${preamble}${(source ?? "").replace("./gen/", "../gen/").replace("http://127.0.0.1:8080", service.url)}
+console.log(idToken.split(".").length, expiresIn);
+`,
+    );
+    try {
+      const { stdout } = await run(process.execPath, [fileURLToPath(file)]);
+      expect(stdout.trim()).toMatch(/^3 3(599|600)$/);
     } finally {
       rmSync(file, { force: true });
     }
