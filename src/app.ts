@@ -6,7 +6,9 @@ import { createCognitoClient } from "./cognito/cognito-client.ts";
 import { createCognitoProvider } from "./cognito/cognito-provider.ts";
 import { createTokenVerifier } from "./cognito/token-verifier.ts";
 import type { CognitoConfig, Config } from "./config.ts";
+import { createRateLimiters } from "./limits/rate-limiters.ts";
 import { type Logger, silentLogger } from "./log.ts";
+import { coalesce } from "./refresh/coalesce.ts";
 import { createCustomerPolicy } from "./refresh/customer-policy.ts";
 import type { IdentityProvider, TokenVerifier } from "./refresh/ports.ts";
 import {
@@ -14,6 +16,7 @@ import {
   type RefreshCustomerToken,
 } from "./refresh/refresh-customer-token.ts";
 import { RefreshError } from "./refresh/refresh-error.ts";
+import { createClientAddressOf } from "./transport/client-address.ts";
 import { healthRoutes } from "./transport/health-service.ts";
 import type { Handler } from "./transport/http-types.ts";
 import { createOnePortServer } from "./transport/one-port-server.ts";
@@ -69,19 +72,27 @@ function logFailures(refresh: RefreshCustomerToken, logger: Logger): RefreshCust
 export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}): App {
   const logger = overrides.logger ?? silentLogger;
   const { cognito, limits } = config;
-  const client = createCognitoClient(cognito, { requestTimeoutMs: limits.upstreamTimeoutMs });
-  const provider =
+  const client = createCognitoClient(cognito, {
+    requestTimeoutMs: limits.upstreamAttemptTimeoutMs,
+  });
+  const provider = coalesce(
     overrides.provider ??
-    createCognitoProvider({
-      client,
-      clientId: cognito.clientId,
-      clientSecret: cognito.clientSecret,
-      refreshApi: cognito.refreshApi,
-      timeoutMs: limits.upstreamTimeoutMs,
-    });
+      createCognitoProvider({
+        client,
+        clientId: cognito.clientId,
+        clientSecret: cognito.clientSecret,
+        refreshApi: cognito.refreshApi,
+        timeoutMs: limits.upstreamTimeoutMs,
+      }),
+  );
   const verifier = overrides.verifier ?? createTokenVerifier(cognito);
   const refresh = logFailures(
-    createRefreshCustomerToken({ provider, verifier, policy: createCustomerPolicy(config.policy) }),
+    createRefreshCustomerToken({
+      provider,
+      verifier,
+      policy: createCustomerPolicy(config.policy),
+      ...createRateLimiters(config.rateLimit),
+    }),
     logger,
   );
   // Ready once the JWKS is loaded; draining from close() on. /readyz and gRPC health read it.
@@ -92,6 +103,7 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
     bodyLimitBytes: limits.bodyBytes,
     cookie: config.cookie,
     cors: config.cors,
+    clientAddressOf: createClientAddressOf(config.rateLimit.trustedProxies),
     isReady: status.isServing,
     services: [
       healthRoutes(status, [AuthService.typeName]),
@@ -103,7 +115,13 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
     cert: readFileSync(config.tls.certFile),
     key: readFileSync(config.tls.keyFile),
   };
-  const { server, closeIdle } = createOnePortServer({ handler, tls });
+  const { server, closeIdle } = createOnePortServer({
+    handler,
+    tls,
+    headersTimeoutMs: limits.headersTimeoutMs,
+    requestTimeoutMs: limits.requestTimeoutMs,
+    idleTimeoutMs: limits.idleTimeoutMs,
+  });
   let retry: NodeJS.Timeout | undefined;
 
   const loadKeys = async (): Promise<void> => {

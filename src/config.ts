@@ -4,6 +4,12 @@
  * main.ts prints that one line and exits 2.
  */
 
+import { isIP } from "node:net";
+import { cognitoConfig } from "./config-cognito.ts";
+import { ConfigError, type Env, get, integer } from "./config-env.ts";
+
+export { ConfigError } from "./config-env.ts";
+
 export type RefreshApi = "get-tokens" | "initiate-auth";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
@@ -29,7 +35,25 @@ export interface Config {
   cors: { origins: string[]; maxAgeSeconds: number };
   tls: { certFile: string; keyFile: string } | undefined;
   logLevel: LogLevel;
-  limits: { bodyBytes: number; upstreamTimeoutMs: number };
+  limits: {
+    bodyBytes: number;
+    /** One refresh, retries included. */
+    upstreamTimeoutMs: number;
+    /** One attempt; a hung attempt is cut and retried while the refresh's time lasts. */
+    upstreamAttemptTimeoutMs: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    idleTimeoutMs: number;
+  };
+  rateLimit: {
+    /** Requests per minute per client address; 0 turns it off. */
+    perAddressPerMinute: number;
+    /** Failed refreshes allowed per token within the window; 0 turns it off. */
+    failuresPerToken: number;
+    failureWindowSeconds: number;
+    /** Proxies whose X-Forwarded-For is believed: addresses or CIDR blocks. */
+    trustedProxies: string[];
+  };
   policy: {
     requiredGroup: string | undefined;
     requiredClaim: { name: string; value: string } | undefined;
@@ -37,26 +61,6 @@ export interface Config {
   /** Where the embedded default keeps its data; <repo>/.local when unset. */
   localDataDir: string | undefined;
 }
-
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  readonly variable: string;
-  constructor(variable: string, expected: string) {
-    super(`${variable}: ${expected}`);
-    this.variable = variable;
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-const COGNITO_VARS = [
-  "COGNITO_REGION",
-  "COGNITO_USER_POOL_ID",
-  "COGNITO_CLIENT_ID",
-  "COGNITO_CLIENT_SECRET",
-  "COGNITO_ENDPOINT",
-  "COGNITO_REFRESH_API",
-] as const;
 
 const LOG_LEVELS: readonly LogLevel[] = [
   "fatal",
@@ -70,25 +74,6 @@ const LOG_LEVELS: readonly LogLevel[] = [
 
 // RFC 6265 cookie-name token characters.
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+|[a-z]+)_[0-9A-Za-z]+$/;
-
-function get(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === "" ? undefined : value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = get(env, name);
-  if (raw === undefined) {
-    return fallback;
-  }
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new ConfigError(name, `expected an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
 function basePath(env: Env): string {
   const raw = get(env, "BASE_PATH") ?? "/auth/api/v1";
   if (raw === "/") {
@@ -101,68 +86,6 @@ function basePath(env: Env): string {
     );
   }
   return raw;
-}
-
-function cognito(env: Env): CognitoConfig | "embedded" {
-  if (COGNITO_VARS.every((name) => get(env, name) === undefined)) {
-    return "embedded";
-  }
-  const userPoolId = get(env, "COGNITO_USER_POOL_ID");
-  if (!userPoolId || !POOL_ID.test(userPoolId)) {
-    throw new ConfigError("COGNITO_USER_POOL_ID", "expected a user pool id like us-east-1_AbC123");
-  }
-  const clientId = get(env, "COGNITO_CLIENT_ID");
-  if (!clientId || !/^[0-9A-Za-z]+$/.test(clientId)) {
-    throw new ConfigError("COGNITO_CLIENT_ID", "expected the app client id (letters and digits)");
-  }
-  const region = get(env, "COGNITO_REGION") ?? userPoolId.split("_")[0];
-  if (!region || !/^[a-z]+(-[a-z]+)*(-\d+)?$/.test(region)) {
-    throw new ConfigError("COGNITO_REGION", "expected an AWS region like us-east-1");
-  }
-  const refreshApi = get(env, "COGNITO_REFRESH_API") ?? "get-tokens";
-  if (refreshApi !== "get-tokens" && refreshApi !== "initiate-auth") {
-    throw new ConfigError("COGNITO_REFRESH_API", `expected get-tokens or initiate-auth`);
-  }
-  const clientSecret = get(env, "COGNITO_CLIENT_SECRET");
-  if (clientSecret && refreshApi === "initiate-auth") {
-    throw new ConfigError(
-      "COGNITO_CLIENT_SECRET",
-      "cannot be used with COGNITO_REFRESH_API=initiate-auth: InitiateAuth needs a SECRET_HASH " +
-        "computed from the user's name, which a refresh token does not reveal; " +
-        "use COGNITO_REFRESH_API=get-tokens",
-    );
-  }
-  const endpoint = endpointOf(env);
-  const issuer = endpoint
-    ? `${endpoint}/${userPoolId}`
-    : `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
-  return {
-    region,
-    userPoolId,
-    clientId,
-    clientSecret,
-    endpoint,
-    refreshApi,
-    issuer,
-    jwksUri: `${issuer}/.well-known/jwks.json`,
-  };
-}
-
-function endpointOf(env: Env): string | undefined {
-  const raw = get(env, "COGNITO_ENDPOINT");
-  if (raw === undefined) {
-    return undefined;
-  }
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError("COGNITO_ENDPOINT", `expected an http(s) URL, got "${raw}"`);
-  }
-  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.search || url.hash) {
-    throw new ConfigError("COGNITO_ENDPOINT", `expected an http(s) URL, got "${raw}"`);
-  }
-  return url.href.replace(/\/+$/, "");
 }
 
 function cookie(env: Env): Config["cookie"] {
@@ -237,22 +160,63 @@ function policy(env: Env): Config["policy"] {
   };
 }
 
+function limits(env: Env): Config["limits"] {
+  const upstreamTimeoutMs = integer(env, "UPSTREAM_TIMEOUT_MS", 5000, 100, 60_000);
+  const attempt = integer(env, "UPSTREAM_ATTEMPT_TIMEOUT_MS", 2000, 50, 60_000);
+  const headersTimeoutMs = integer(env, "HEADERS_TIMEOUT_MS", 10_000, 100, 120_000);
+  const requestTimeoutMs = integer(env, "REQUEST_TIMEOUT_MS", 30_000, 100, 300_000);
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError("REQUEST_TIMEOUT_MS", "expected at least HEADERS_TIMEOUT_MS");
+  }
+  return {
+    bodyBytes: integer(env, "BODY_LIMIT_BYTES", 65_536, 1024, 10_485_760),
+    upstreamTimeoutMs,
+    upstreamAttemptTimeoutMs: Math.min(attempt, upstreamTimeoutMs),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    idleTimeoutMs: integer(env, "IDLE_TIMEOUT_MS", 60_000, 1000, 3_600_000),
+  };
+}
+
+function rateLimit(env: Env): Config["rateLimit"] {
+  const trustedProxies = (get(env, "TRUST_PROXY") ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of trustedProxies) {
+    const [address, bits, extra] = entry.split("/");
+    const family = isIP(address ?? "");
+    const maxBits = family === 6 ? 128 : 32;
+    const badBits = bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || badBits || extra !== undefined) {
+      throw new ConfigError(
+        "TRUST_PROXY",
+        `expected comma-separated proxy addresses or CIDR blocks like 10.0.0.0/8, got "${entry}"`,
+      );
+    }
+  }
+  return {
+    perAddressPerMinute: integer(env, "RATE_LIMIT_PER_MINUTE", 300, 0, 1_000_000),
+    failuresPerToken: integer(env, "RATE_LIMIT_FAILURES_PER_TOKEN", 5, 0, 1_000_000),
+    failureWindowSeconds: integer(env, "RATE_LIMIT_FAILURE_WINDOW_SECONDS", 900, 1, 86_400),
+    trustedProxies,
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
-  const cognitoConfig = cognito(env);
+  const cognito = cognitoConfig(env);
   return {
     // The embedded default is for laptops: keep it off the network unless asked.
-    host: get(env, "HOST") ?? (cognitoConfig === "embedded" ? "127.0.0.1" : "0.0.0.0"),
+    host: get(env, "HOST") ?? (cognito === "embedded" ? "127.0.0.1" : "0.0.0.0"),
     port: integer(env, "PORT", 8080, 0, 65535),
     basePath: basePath(env),
-    cognito: cognitoConfig,
+    cognito,
     cookie: cookie(env),
     cors: cors(env),
     tls: tls(env),
     logLevel: logLevel(env),
-    limits: {
-      bodyBytes: integer(env, "BODY_LIMIT_BYTES", 65_536, 1024, 10_485_760),
-      upstreamTimeoutMs: integer(env, "UPSTREAM_TIMEOUT_MS", 5000, 100, 60_000),
-    },
+    limits: limits(env),
+    rateLimit: rateLimit(env),
     policy: policy(env),
     localDataDir: get(env, "LOCAL_DATA_DIR"),
   };

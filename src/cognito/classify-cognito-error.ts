@@ -82,7 +82,9 @@ export function classifyCognitoError(reason: unknown): RefreshError {
   if (kind === undefined) {
     const code = typeof error.code === "string" ? error.code : "";
     // 429 without a Cognito name: a gateway or WAF in front of Cognito throttling us.
-    if (NETWORK_CODES.has(code) || status === 429 || status >= 500) {
+    // A body the SDK could not parse (it keeps the response's metadata): a broken reply.
+    const garbled = name === "SyntaxError" && (error.$metadata ?? error.$response) !== undefined;
+    if (NETWORK_CODES.has(code) || status === 429 || status >= 500 || garbled) {
       kind = "unavailable";
     } else if (error.$fault === "server") {
       kind = "unavailable";

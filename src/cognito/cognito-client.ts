@@ -4,7 +4,7 @@ import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-
 import type { CognitoConfig } from "../config.ts";
 
 export interface CognitoClientOptions {
-  /** Per attempt; the whole call is also bounded by the caller's signal. */
+  /** Per attempt: a hung attempt is cut and retried; the provider bounds the whole call. */
   requestTimeoutMs: number;
 }
 
@@ -28,6 +28,8 @@ export function createCognitoClient(
       httpsAgent: new HttpsAgent(agentOptions),
       connectionTimeout: Math.min(options.requestTimeoutMs, 3000),
       requestTimeout: options.requestTimeoutMs,
+      // Without it the SDK only warns when an attempt hangs past requestTimeout.
+      throwOnRequestTimeout: true,
     },
   });
 }

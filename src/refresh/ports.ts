@@ -30,3 +30,14 @@ export interface TokenVerifier {
 export type CustomerPolicy = (claims: Readonly<Record<string, unknown>>) => boolean;
 
 export type Clock = () => number;
+
+/**
+ * A counter of hits per key over a window. Both methods resolve to 0 when the
+ * key may proceed, else to the seconds until it may.
+ */
+export interface RateLimiter {
+  /** Counts one hit for key. */
+  consume(key: string): Promise<number>;
+  /** Looks without counting. */
+  blockedFor(key: string): Promise<number>;
+}

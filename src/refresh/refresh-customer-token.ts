@@ -1,5 +1,12 @@
-import type { Clock, CustomerPolicy, IdentityProvider, TokenVerifier } from "./ports.ts";
+import type {
+  Clock,
+  CustomerPolicy,
+  IdentityProvider,
+  RateLimiter,
+  TokenVerifier,
+} from "./ports.ts";
 import { RefreshError } from "./refresh-error.ts";
+import { tokenKey } from "./token-key.ts";
 
 /** Where the refresh token was found; decides where a rotated one goes back. */
 export type TokenSource = "body" | "cookie";
@@ -9,6 +16,8 @@ export interface RefreshInput {
   bodyToken?: string | undefined;
   /** The token from the refresh token cookie, if any. */
   cookieToken?: string | undefined;
+  /** Who is asking, for the per-address limit; absent when unknown. */
+  clientAddress?: string | undefined;
 }
 
 export interface RefreshResult {
@@ -30,7 +39,18 @@ export interface RefreshDeps {
   verifier: TokenVerifier;
   policy?: CustomerPolicy | undefined;
   clock?: Clock | undefined;
+  /** Every request counts against its client address. */
+  addressLimiter?: RateLimiter | undefined;
+  /** Only refused refreshes count against their token (someone trying it again and again). */
+  tokenFailureLimiter?: RateLimiter | undefined;
 }
+
+function limited(retryAfterSeconds: number): RefreshError {
+  return new RefreshError("rate_limited", { retryAfterSeconds });
+}
+
+// The customer's own doing; anything else (outages, bugs) must not lock a token out.
+const REFUSALS = new Set(["unauthorized", "forbidden"]);
 
 /**
  * Real Cognito refresh tokens are JWEs of about 1.8 KB; anything past this is
@@ -57,7 +77,20 @@ export function pickToken(input: RefreshInput): { token: string; source: TokenSo
 /** The use case: one function for every transport. */
 export function createRefreshCustomerToken(deps: RefreshDeps): RefreshCustomerToken {
   const clock = deps.clock ?? Date.now;
+  const { addressLimiter, tokenFailureLimiter } = deps;
+  const exchange = async (token: string, signal: AbortSignal | undefined) => {
+    const tokens = await deps.provider.refresh(token, signal);
+    const verified = await deps.verifier.verify(tokens);
+    if (deps.policy && !deps.policy(verified.claims)) {
+      throw new RefreshError("forbidden");
+    }
+    return { tokens, verified };
+  };
   return async (input, signal) => {
+    if (addressLimiter && input.clientAddress) {
+      const wait = await addressLimiter.consume(input.clientAddress);
+      if (wait > 0) throw limited(wait);
+    }
     const { token, source } = pickToken(input);
     if (token.length > MAX_TOKEN_LENGTH) {
       throw new RefreshError("bad_request", { publicMessage: "Refresh Token is too long" });
@@ -65,11 +98,21 @@ export function createRefreshCustomerToken(deps: RefreshDeps): RefreshCustomerTo
     if (!TOKEN_SHAPE.test(token)) {
       throw new RefreshError("unauthorized");
     }
-    const tokens = await deps.provider.refresh(token, signal);
-    const verified = await deps.verifier.verify(tokens);
-    if (deps.policy && !deps.policy(verified.claims)) {
-      throw new RefreshError("forbidden");
+    const key = tokenFailureLimiter ? tokenKey(token) : "";
+    if (tokenFailureLimiter) {
+      const wait = await tokenFailureLimiter.blockedFor(key);
+      if (wait > 0) throw limited(wait);
     }
+    let exchanged: Awaited<ReturnType<typeof exchange>>;
+    try {
+      exchanged = await exchange(token, signal);
+    } catch (reason) {
+      if (tokenFailureLimiter && reason instanceof RefreshError && REFUSALS.has(reason.kind)) {
+        await tokenFailureLimiter.consume(key);
+      }
+      throw reason;
+    }
+    const { tokens, verified } = exchanged;
     const expiresIn =
       tokens.expiresIn ?? Math.max(0, verified.accessTokenExp - Math.floor(clock() / 1000));
     const rotated =

@@ -1,8 +1,18 @@
-import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import {
+  ConnectError,
+  type ConnectRouter,
+  createContextKey,
+  type HandlerContext,
+} from "@connectrpc/connect";
 import { AuthService } from "../../gen/worth/auth/v1/auth_service_pb.ts";
 import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
 import { readCookie, serializeRefreshCookie } from "./cookie.ts";
 import { connectError } from "./error-table.ts";
+
+/** The caller's address, put there per request by the adapter's contextValues. */
+export const clientAddressKey = createContextKey<string | undefined>(undefined, {
+  description: "client address",
+});
 
 export interface AuthServiceOptions {
   refresh: RefreshCustomerToken;
@@ -23,7 +33,11 @@ export function authServiceRoutes(options: AuthServiceOptions): (router: Connect
           const cookieToken = req.refreshToken.trim()
             ? undefined
             : readCookie(ctx.requestHeader.get("cookie"), cookie.name);
-          const result = await refresh({ bodyToken: req.refreshToken, cookieToken }, ctx.signal);
+          const clientAddress = ctx.values.get(clientAddressKey);
+          const result = await refresh(
+            { bodyToken: req.refreshToken, cookieToken, clientAddress },
+            ctx.signal,
+          );
           ctx.responseHeader.set("cache-control", "no-store");
           if (result.rotated?.deliverIn === "cookie") {
             ctx.responseHeader.append(
@@ -44,6 +58,10 @@ export function authServiceRoutes(options: AuthServiceOptions): (router: Connect
             refreshToken: result.rotated?.deliverIn === "body" ? result.rotated.refreshToken : "",
           };
         } catch (reason) {
+          // Cut by the client's own deadline (or cancelled): say so, not "unavailable".
+          if (ctx.signal.aborted && ctx.signal.reason instanceof ConnectError) {
+            throw ctx.signal.reason;
+          }
           throw connectError(reason);
         }
       },

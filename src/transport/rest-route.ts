@@ -1,5 +1,6 @@
 import type { RefreshCustomerToken, RefreshResult } from "../refresh/refresh-customer-token.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
+import type { ClientAddressOf } from "./client-address.ts";
 import { readCookie, serializeRefreshCookie } from "./cookie.ts";
 import { restError, restRoutingError } from "./error-table.ts";
 import { type Handler, type Request, type Response, sendJson } from "./http-types.ts";
@@ -12,6 +13,7 @@ export interface RestRouteOptions {
   path: string;
   bodyLimitBytes: number;
   cookie: { name: string; maxAgeSeconds: number };
+  clientAddressOf: ClientAddressOf;
 }
 
 // Token responses must never be cached (RFC 6749 §5.1).
@@ -55,7 +57,7 @@ function sendError(req: Request, res: Response, reason: unknown): void {
 
 /** POST {BASE_PATH}/refresh-token/customer: the documented REST face of the use case. */
 export function createRestRoute(options: RestRouteOptions): Handler {
-  const { refresh, path, bodyLimitBytes, cookie } = options;
+  const { refresh, path, bodyLimitBytes, cookie, clientAddressOf } = options;
   const handle = async (req: Request, res: Response) => {
     const bodyToken = parseRestBody(await readBody(req, bodyLimitBytes));
     let cookieToken = readCookie(req.headers.cookie, cookie.name);
@@ -70,7 +72,8 @@ export function createRestRoute(options: RestRouteOptions): Handler {
     }
     const abort = new AbortController();
     res.once("close", () => abort.abort());
-    const result = await refresh({ bodyToken, cookieToken }, abort.signal);
+    const clientAddress = clientAddressOf(req);
+    const result = await refresh({ bodyToken, cookieToken, clientAddress }, abort.signal);
     const headers: Record<string, string> = { ...NO_STORE };
     if (result.rotated?.deliverIn === "cookie") {
       headers["set-cookie"] = serializeRefreshCookie({

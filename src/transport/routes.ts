@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
-import type { ConnectRouter } from "@connectrpc/connect";
+import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
-import { authServiceRoutes } from "./connect-service.ts";
+import type { ClientAddressOf } from "./client-address.ts";
+import { authServiceRoutes, clientAddressKey } from "./connect-service.ts";
 import { type CorsOptions, withCors } from "./cors.ts";
 import { restRoutingError } from "./error-table.ts";
 import { type Handler, sendJson } from "./http-types.ts";
@@ -16,6 +17,7 @@ export interface RoutesOptions {
   /** True once the service can serve refreshes (configuration valid, JWKS loaded). */
   isReady: () => boolean;
   cors: CorsOptions;
+  clientAddressOf: ClientAddressOf;
   /** More RPC services (health, reflection), served beside AuthService. */
   services?: ReadonlyArray<(router: ConnectRouter) => void>;
   /** More exact-path routes (the embedded demo page). */
@@ -35,7 +37,14 @@ const openApiDocument = readFileSync(new URL("./openapi.json", import.meta.url),
 export function createRoutes(options: RoutesOptions): Handler {
   const { refresh, basePath, bodyLimitBytes, cookie, isReady, services = [] } = options;
   const restPath = `${basePath}${REFRESH_ROUTE}`;
-  const rest = createRestRoute({ refresh, path: restPath, bodyLimitBytes, cookie });
+  const { clientAddressOf } = options;
+  const rest = createRestRoute({
+    refresh,
+    path: restPath,
+    bodyLimitBytes,
+    cookie,
+    clientAddressOf,
+  });
   const notFound: Handler = (_req, res) => {
     const { status, body } = restRoutingError("not_found");
     sendJson(res, status, body);
@@ -46,6 +55,7 @@ export function createRoutes(options: RoutesOptions): Handler {
       for (const register of services) register(router);
     },
     readMaxBytes: bodyLimitBytes,
+    contextValues: (req) => createContextValues().set(clientAddressKey, clientAddressOf(req)),
     fallback: notFound,
   });
   const getOnly = (body: () => [number, string]): Handler => {

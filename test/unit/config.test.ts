@@ -60,6 +60,14 @@ describe("a production environment", () => {
       CUSTOMER_CLAIM: "custom:role=customer=yes",
       CORS_ORIGINS: "https://app.joinworth.com, http://localhost:3000",
       CORS_MAX_AGE: "600",
+      UPSTREAM_ATTEMPT_TIMEOUT_MS: "1000",
+      HEADERS_TIMEOUT_MS: "5000",
+      REQUEST_TIMEOUT_MS: "20000",
+      IDLE_TIMEOUT_MS: "30000",
+      RATE_LIMIT_PER_MINUTE: "0",
+      RATE_LIMIT_FAILURES_PER_TOKEN: "3",
+      RATE_LIMIT_FAILURE_WINDOW_SECONDS: "600",
+      TRUST_PROXY: "10.0.0.0/8, ::1",
     });
     expect(config).toEqual({
       host: "0.0.0.0",
@@ -82,7 +90,20 @@ describe("a production environment", () => {
       },
       tls: { certFile: "/etc/tls/cert.pem", keyFile: "/etc/tls/key.pem" },
       logLevel: "warn",
-      limits: { bodyBytes: 4096, upstreamTimeoutMs: 2500 },
+      limits: {
+        bodyBytes: 4096,
+        upstreamTimeoutMs: 2500,
+        upstreamAttemptTimeoutMs: 1000,
+        headersTimeoutMs: 5000,
+        requestTimeoutMs: 20_000,
+        idleTimeoutMs: 30_000,
+      },
+      rateLimit: {
+        perAddressPerMinute: 0,
+        failuresPerToken: 3,
+        failureWindowSeconds: 600,
+        trustedProxies: ["10.0.0.0/8", "::1"],
+      },
       policy: {
         requiredGroup: "customers",
         requiredClaim: { name: "custom:role", value: "customer=yes" },
@@ -156,6 +177,10 @@ const BAD: [string, Record<string, string>][] = [
   ["CORS_ORIGINS", { ...PROD, CORS_ORIGINS: "https://app.example.com/path" }],
   ["CORS_ORIGINS", { ...PROD, CORS_ORIGINS: "*" }],
   ["CORS_MAX_AGE", { ...PROD, CORS_MAX_AGE: "forever" }],
+  ["REQUEST_TIMEOUT_MS", { ...PROD, HEADERS_TIMEOUT_MS: "20000", REQUEST_TIMEOUT_MS: "10000" }],
+  ["RATE_LIMIT_PER_MINUTE", { ...PROD, RATE_LIMIT_PER_MINUTE: "-5" }],
+  ["TRUST_PROXY", { ...PROD, TRUST_PROXY: "proxy.internal" }],
+  ["TRUST_PROXY", { ...PROD, TRUST_PROXY: "10.0.0.0/33" }],
 ];
 
 // Test titles show the offending value, except the secret's.
