@@ -42,6 +42,10 @@ export function coalesce(provider: IdentityProvider): CoalescingProvider {
   return {
     inFlight: () => inFlight.size,
     refresh(refreshToken, signal) {
+      if (signal?.aborted) {
+        // The caller is gone: no upstream call on its behalf.
+        return Promise.reject(signal.reason);
+      }
       const key = tokenKey(refreshToken);
       let shared = inFlight.get(key);
       if (!shared) {

@@ -87,8 +87,10 @@ export function createRefreshCustomerToken(deps: RefreshDeps): RefreshCustomerTo
     return { tokens, verified };
   };
   return async (input, signal) => {
-    if (addressLimiter && input.clientAddress) {
-      const wait = await addressLimiter.consume(input.clientAddress);
+    if (addressLimiter) {
+      // A request whose address is unknown (its connection already gone) shares one
+      // budget with all such requests: the limit must not fail open.
+      const wait = await addressLimiter.consume(input.clientAddress ?? "unknown");
       if (wait > 0) throw limited(wait);
     }
     const { token, source } = pickToken(input);

@@ -59,6 +59,8 @@ function sendError(req: Request, res: Response, reason: unknown): void {
 export function createRestRoute(options: RestRouteOptions): Handler {
   const { refresh, path, bodyLimitBytes, cookie, clientAddressOf } = options;
   const handle = async (req: Request, res: Response) => {
+    // Read before the body: a client that resets mid-request has no address after.
+    const clientAddress = clientAddressOf(req);
     const bodyToken = parseRestBody(await readBody(req, bodyLimitBytes));
     let cookieToken = readCookie(req.headers.cookie, cookie.name);
     if (!bodyToken?.trim() && cookieToken?.trim() && !isJson(req)) {
@@ -72,7 +74,6 @@ export function createRestRoute(options: RestRouteOptions): Handler {
     }
     const abort = new AbortController();
     res.once("close", () => abort.abort());
-    const clientAddress = clientAddressOf(req);
     const result = await refresh({ bodyToken, cookieToken, clientAddress }, abort.signal);
     const headers: Record<string, string> = { ...NO_STORE };
     if (result.rotated?.deliverIn === "cookie") {
