@@ -1,32 +1,18 @@
 import type { IdentityProvider, ProviderTokens } from "./ports.ts";
 import { tokenKey } from "./token-key.ts";
 
+interface Shared {
+  promise: Promise<ProviderTokens>;
+  controller: AbortController;
+  /** Callers with a signal still waiting. */
+  waiting: number;
+  /** A caller without a signal is waiting: never abort. */
+  pinned: boolean;
+}
+
 export interface CoalescingProvider extends IdentityProvider {
   /** Upstream calls in flight now (for tests and metrics). */
   inFlight(): number;
-}
-
-function abortable<T>(shared: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) {
-    return shared;
-  }
-  if (signal.aborted) {
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    shared.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (reason: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(reason);
-      },
-    );
-  });
 }
 
 /**
@@ -34,11 +20,27 @@ function abortable<T>(shared: Promise<T>, signal: AbortSignal | undefined): Prom
  * get its result, success or failure: several tabs refreshing at once must not
  * race a rotating provider into revoking the session. The shared call runs
  * under the provider's own timeout, not under any one caller's signal, so a
- * caller that gives up leaves the others their answer. The entry is gone as
- * soon as the call settles: this coalesces, it never caches.
+ * caller that gives up leaves the others their answer; once every caller has
+ * given up, the call is aborted, so it never outlives all of their deadlines.
+ * The entry is gone as soon as the call settles: this coalesces, it never caches.
  */
 export function coalesce(provider: IdentityProvider): CoalescingProvider {
-  const inFlight = new Map<string, Promise<ProviderTokens>>();
+  const inFlight = new Map<string, Shared>();
+  const start = (key: string, refreshToken: string): Shared => {
+    const controller = new AbortController();
+    const entry: Shared = {
+      promise: provider
+        .refresh(refreshToken, controller.signal)
+        .finally(() => inFlight.delete(key)),
+      controller,
+      waiting: 0,
+      pinned: false,
+    };
+    // Callers that never abort still see the rejection through their own promise.
+    entry.promise.catch(() => undefined);
+    inFlight.set(key, entry);
+    return entry;
+  };
   return {
     inFlight: () => inFlight.size,
     refresh(refreshToken, signal) {
@@ -47,12 +49,32 @@ export function coalesce(provider: IdentityProvider): CoalescingProvider {
         return Promise.reject(signal.reason);
       }
       const key = tokenKey(refreshToken);
-      let shared = inFlight.get(key);
-      if (!shared) {
-        shared = provider.refresh(refreshToken).finally(() => inFlight.delete(key));
-        inFlight.set(key, shared);
+      const entry = inFlight.get(key) ?? start(key, refreshToken);
+      if (!signal) {
+        entry.pinned = true;
+        return entry.promise;
       }
-      return abortable(shared, signal);
+      entry.waiting += 1;
+      return new Promise<ProviderTokens>((resolve, reject) => {
+        const onAbort = () => {
+          entry.waiting -= 1;
+          if (entry.waiting === 0 && !entry.pinned) {
+            entry.controller.abort(signal.reason);
+          }
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        entry.promise.then(
+          (value) => {
+            signal.removeEventListener("abort", onAbort);
+            resolve(value);
+          },
+          (reason: unknown) => {
+            signal.removeEventListener("abort", onAbort);
+            reject(reason);
+          },
+        );
+      });
     },
   };
 }

@@ -1,5 +1,9 @@
 import { createServer as createHttp1Server } from "node:http";
-import { createServer as createHttp2Server, createSecureServer } from "node:http2";
+import {
+  createServer as createHttp2Server,
+  createSecureServer,
+  type Http2Session,
+} from "node:http2";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
 import type { Handler } from "./http-types.ts";
 
@@ -32,17 +36,27 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const idleTimeout = options.idleTimeoutMs ?? 60_000;
-  const sessions = new Set<import("node:http2").Http2Session>();
-  const track = (session: import("node:http2").Http2Session) => {
+  const sessions = new Set<Http2Session>();
+  const track = (session: Http2Session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    // Idle means no open stream: a slow answer or a quiet Watch stream is not idle.
+    let streams = 0;
+    session.on("stream", (stream) => {
+      streams += 1;
+      stream.once("close", () => {
+        streams -= 1;
+      });
+    });
+    session.setTimeout(idleTimeout, () => {
+      if (streams === 0) session.close();
+    });
   };
   if (options.tls) {
     const secure = createSecureServer(
       { ...options.tls, allowHTTP1: true, ALPNProtocols: ["h2", "http/1.1"] },
       options.handler,
     );
-    secure.setTimeout(idleTimeout);
     secure.on("session", track);
     return {
       server: secure,
@@ -62,7 +76,6 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
     options.handler,
   );
   const http2 = createHttp2Server({}, options.handler);
-  http2.setTimeout(idleTimeout);
   http2.on("session", track);
   const server = createNetServer((socket) => route(socket, http1, http2, headersTimeout));
   // http1 never listens itself, but its connection tracking (which enforces
