@@ -108,8 +108,8 @@ describe("a caller's deadline shorter than the provider's delay", () => {
     }
   });
 
-  // Over REST: the route aborts its signal when the client goes away,
-  // but coalesce() does not pass it on, so the upstream attempts carry on without a caller.
+  // Over REST: the route aborts its signal when the client goes away, and that ends the
+  // upstream attempts too.
   it("stops calling the provider when a REST caller hangs up", async () => {
     const gone = AbortSignal.timeout(DEADLINE_MS);
     const body = JSON.stringify({ refresh_token: rig.fake.issueRefreshToken() });
