@@ -2,11 +2,12 @@ import { readFileSync } from "node:fs";
 import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
+import { RefreshError } from "../refresh/refresh-error.ts";
 import type { ClientAddressOf } from "./client-address.ts";
 import { authServiceRoutes, clientAddressKey } from "./connect-service.ts";
 import { type CorsOptions, withCors } from "./cors.ts";
-import { restRoutingError } from "./error-table.ts";
-import { type Handler, sendJson } from "./http-types.ts";
+import { restError, restRoutingError } from "./error-table.ts";
+import { type Handler, type Request, sendJson } from "./http-types.ts";
 import { createRestRoute } from "./rest-route.ts";
 
 export interface RoutesOptions {
@@ -79,10 +80,51 @@ export function createRoutes(options: RoutesOptions): Handler {
     [`${basePath}/openapi.json`, getOnly(() => [200, openApiDocument])],
     ...(options.extraRoutes ?? []),
   ]);
-  return withCors((req, res) => {
+  const dispatch: Handler = (req, res) => {
     const url = req.url ?? "/";
     const query = url.indexOf("?");
     const path = query < 0 ? url : url.slice(0, query);
-    (exact.get(path) ?? rpc)(req, res);
-  }, options.cors);
+    const route = exact.get(path);
+    if (route) {
+      route(req, res);
+    } else if (hasAuthority(req)) {
+      rpc(req, res);
+    } else {
+      const { status, headers, body } = restError(
+        new RefreshError("bad_request", { publicMessage: "Invalid Host header" }),
+      );
+      sendJson(res, status, body, headers);
+    }
+  };
+  return withCors(guard(dispatch), options.cors);
+}
+
+/**
+ * The Connect adapter builds the request URL from Host (or :authority) inside
+ * the request listener and throws when there is none or it is no authority:
+ * that would be an uncaught exception, so such requests stop here with a 400.
+ */
+function hasAuthority(req: Request): boolean {
+  const authority = "authority" in req ? req.authority : req.headers.host;
+  if (!authority) {
+    return false;
+  }
+  try {
+    new URL(req.url ?? "/", `http://${authority}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A throw out of a request listener would end the process: answer 500 instead. */
+function guard(handler: Handler): Handler {
+  return (req, res) => {
+    try {
+      handler(req, res);
+    } catch (reason) {
+      const { status, headers, body } = restError(RefreshError.from(reason));
+      sendJson(res, status, body, headers);
+    }
+  };
 }
