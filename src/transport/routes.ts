@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
 import type { ClientAddressOf } from "./client-address.ts";
@@ -9,6 +8,7 @@ import { type CorsOptions, withCors } from "./cors.ts";
 import { restError, restRoutingError } from "./error-table.ts";
 import { type Handler, type Request, sendJson } from "./http-types.ts";
 import { createRestRoute } from "./rest-route.ts";
+import { createRpcHandler } from "./rpc-adapter.ts";
 
 export interface RoutesOptions {
   refresh: RefreshCustomerToken;
@@ -50,7 +50,7 @@ export function createRoutes(options: RoutesOptions): Handler {
     const { status, body } = restRoutingError("not_found");
     sendJson(res, status, body);
   };
-  const rpc = connectNodeAdapter({
+  const rpc = createRpcHandler({
     routes: (router) => {
       authServiceRoutes({ refresh, cookie })(router);
       for (const register of services) register(router);
