@@ -8,7 +8,7 @@ import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
  */
 const DECODE_FAILURE =
   /^(parse binary|decompression failed|invalid envelope|received compressed envelope|internal error$)/;
-const MESSAGE = "the request message could not be read";
+export const UNREADABLE = "the request message could not be read";
 
 async function collect(body: AsyncIterable<Uint8Array> | undefined): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
@@ -29,7 +29,7 @@ function fixGrpcHeaders(headers: Headers | undefined): boolean {
     return false;
   }
   headers.set("grpc-status", "3");
-  headers.set("grpc-message", encodeURIComponent(MESSAGE));
+  headers.set("grpc-message", encodeURIComponent(UNREADABLE));
   return true;
 }
 
@@ -88,7 +88,7 @@ export async function asClientFault(
   if (error.code !== "internal" || !DECODE_FAILURE.test(String(error.message ?? ""))) {
     return { ...res, body: once(body) };
   }
-  const fixed = Buffer.from(JSON.stringify({ code: "invalid_argument", message: MESSAGE }));
+  const fixed = Buffer.from(JSON.stringify({ code: "invalid_argument", message: UNREADABLE }));
   res.header?.set("content-length", String(fixed.length));
   return { ...res, status: 400, body: once(fixed) };
 }

@@ -11,8 +11,8 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
-import { asClientFault } from "./decode-failure.ts";
-import type { Handler, Request } from "./http-types.ts";
+import { asClientFault, UNREADABLE } from "./decode-failure.ts";
+import { type Handler, type Request, type Response, sendJson } from "./http-types.ts";
 
 export interface RpcHandlerOptions {
   routes: (router: ConnectRouter) => void;
@@ -46,10 +46,30 @@ export function createRpcHandler(options: RpcHandlerOptions): Handler {
       .then((uRes) => (unary ? asClientFault(uRes) : uRes))
       .then((uRes) => universalResponseToNodeResponse(uRes, res))
       .catch((reason: unknown) => {
-        // The client went away, or writing failed: nothing left to answer.
-        if (ConnectError.from(reason).code !== Code.Aborted) {
-          res.destroy();
+        if (ConnectError.from(reason).code === Code.Aborted) {
+          return; // The client went away.
         }
+        // connect-es puts the JSON parser's message in grpc-message, and encoding it throws
+        // when the message quotes half a surrogate pair: still the client's unreadable input.
+        if (reason instanceof URIError && !res.headersSent) {
+          sendUnreadable(req, res);
+          return;
+        }
+        res.destroy();
       });
   };
+}
+
+function sendUnreadable(req: Request, res: Response): void {
+  const type = String(req.headers["content-type"] ?? "");
+  if (type.startsWith("application/grpc")) {
+    // A trailers-only answer: the status travels in the headers.
+    res.statusCode = 200;
+    res.setHeader("content-type", type);
+    res.setHeader("grpc-status", "3");
+    res.setHeader("grpc-message", encodeURIComponent(UNREADABLE));
+    res.end();
+    return;
+  }
+  sendJson(res, 400, JSON.stringify({ code: "invalid_argument", message: UNREADABLE }));
 }
