@@ -1,8 +1,8 @@
 /**
  * Requests to the RPC endpoint for connect-endpoint.test.ts: Connect JSON and binary,
  * gRPC-Web envelopes, any bytes under other types, and the protocol headers around them.
- * gRPC JSON types carry ASCII only: astral characters meet a known bug, probed by an
- * test of their own.
+ * gRPC JSON types carry ASCII only here: astral characters have a test of their own
+ * in connect-endpoint.test.ts.
  */
 import fc from "fast-check";
 import {
