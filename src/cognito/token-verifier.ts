@@ -10,6 +10,7 @@ import { HttpJwksFetcher } from "./jwks-fetcher.ts";
 type Payload = Record<string, unknown>;
 interface Verify {
   verify(token: string): Promise<Payload>;
+  hydrate(): Promise<void>;
 }
 
 export interface CognitoTokenVerifier extends TokenVerifier {
@@ -75,7 +76,7 @@ export function createTokenVerifier(config: CognitoConfig): CognitoTokenVerifier
   const { access, id } = verifiers(config);
   return {
     async hydrate() {
-      await (access as unknown as { hydrate(): Promise<void> }).hydrate();
+      await access.hydrate();
     },
     async verify(tokens: ProviderTokens): Promise<VerifiedTokens> {
       try {

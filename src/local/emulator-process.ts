@@ -26,9 +26,14 @@ function tell(message: EmulatorMessage, then?: () => void): void {
 // pino is cognito-local's own dependency, not ours: load the copy it resolves to.
 const fromCognitoLocal = createRequire(createRequire(import.meta.url).resolve("cognito-local"));
 const pino = fromCognitoLocal("pino") as typeof import("pino").default;
+type CognitoLocalLogger = Parameters<typeof createDefaultServer>[0];
 
 // Plain JSON lines at info: cognito-local logs request bodies, tokens included, only at debug.
-const logger = pino({ level: "info", timestamp: pino.stdTimeFunctions.isoTime });
+// Typed by our own (newer) pino; at run time it is cognito-local's, which is what it wants.
+const logger = pino({
+  level: "info",
+  timestamp: pino.stdTimeFunctions.isoTime,
+}) as unknown as CognitoLocalLogger;
 
 try {
   const server = await (await createDefaultServer(logger)).start();

@@ -7,7 +7,7 @@ import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
  * so for them `internal` is the client's fault: `invalid_argument`.
  */
 const DECODE_FAILURE =
-  /^(parse binary|decompression failed|invalid envelope|received compressed envelope|internal error$)/;
+  /^(parse binary|decompression failed|invalid envelope|received compressed envelope)/;
 export const UNREADABLE = "the request message could not be read";
 
 async function collect(body: AsyncIterable<Uint8Array> | undefined): Promise<Uint8Array> {

@@ -113,7 +113,3 @@ export function connectError(reason: unknown): ConnectError {
   const metadata = new Headers(retryAfter(error));
   return new ConnectError(error.publicMessage ?? row.message, row.code, metadata);
 }
-
-export function statusOf(kind: RefreshErrorKind): number {
-  return TABLE[kind].status;
-}

@@ -1,16 +1,18 @@
 import { createServer as createHttp1Server } from "node:http";
 import {
   createServer as createHttp2Server,
-  createSecureServer,
   type Http2Session,
+  constants as http2Constants,
+  type ServerHttp2Stream,
 } from "node:http2";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { Handler } from "./http-types.ts";
 
 export interface OnePortOptions {
   handler: Handler;
   tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
-  /** A client must send its request headers within this time. */
+  /** A client must send its request headers (and finish a TLS handshake) within this time. */
   headersTimeoutMs?: number;
   /** A client must send its whole request within this time. */
   requestTimeoutMs?: number;
@@ -19,52 +21,28 @@ export interface OnePortOptions {
 }
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+// One connection must not hold an unbounded number of requests open.
+const MAX_CONCURRENT_STREAMS = 100;
 
 export interface OnePortServer {
   /** The listening server; its connections are handed to HTTP/1 or HTTP/2. */
   server: Server;
   /** Closes idle connections and sends GOAWAY to HTTP/2 sessions. */
   closeIdle(): void;
+  /** Closes every connection, busy or not: the end of a drain that ran out of time. */
+  closeAll(): void;
 }
 
 /**
- * One port for HTTP/1.1 and HTTP/2. In cleartext the first bytes decide:
- * the HTTP/2 connection preface goes to the http2 server, anything else to
- * the http/1 server. With TLS, ALPN decides (h2, http/1.1).
+ * One port for HTTP/1.1 and HTTP/2, served by one http/1 and one http2
+ * server that never listen themselves. In cleartext the first bytes decide:
+ * the HTTP/2 connection preface goes to http2, anything else to http/1. With
+ * TLS, ALPN decides (h2, http/1.1). Either way both get the same timeouts.
  */
 export function createOnePortServer(options: OnePortOptions): OnePortServer {
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const idleTimeout = options.idleTimeoutMs ?? 60_000;
-  const sessions = new Set<Http2Session>();
-  const track = (session: Http2Session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-    // Idle means no open stream: a slow answer or a quiet Watch stream is not idle.
-    let streams = 0;
-    session.on("stream", (stream) => {
-      streams += 1;
-      stream.once("close", () => {
-        streams -= 1;
-      });
-    });
-    session.setTimeout(idleTimeout, () => {
-      if (streams === 0) session.close();
-    });
-  };
-  if (options.tls) {
-    const secure = createSecureServer(
-      { ...options.tls, allowHTTP1: true, ALPNProtocols: ["h2", "http/1.1"] },
-      options.handler,
-    );
-    secure.on("session", track);
-    return {
-      server: secure,
-      closeIdle: () => {
-        for (const session of sessions) session.close();
-      },
-    };
-  }
   const http1 = createHttp1Server(
     {
       headersTimeout,
@@ -75,9 +53,24 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
     },
     options.handler,
   );
-  const http2 = createHttp2Server({}, options.handler);
-  http2.on("session", track);
-  const server = createNetServer((socket) => route(socket, http1, http2, headersTimeout));
+  const http2 = createHttp2Server(
+    { settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } },
+    options.handler,
+  );
+  const sessions = new Set<Http2Session>();
+  http2.on("session", (session: Http2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    trackStreams(session, idleTimeout, requestTimeout);
+  });
+  const server = options.tls
+    ? createTlsServer(
+        { ...options.tls, ALPNProtocols: ["h2", "http/1.1"], handshakeTimeout: headersTimeout },
+        (socket: TLSSocket) => {
+          (socket.alpnProtocol === "h2" ? http2 : http1).emit("connection", socket);
+        },
+      )
+    : createNetServer((socket) => route(socket, http1, http2, headersTimeout));
   // http1 never listens itself, but its connection tracking (which enforces
   // headersTimeout and requestTimeout, and lets closeIdleConnections work)
   // starts on its "listening" event.
@@ -89,15 +82,38 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
       http1.closeIdleConnections();
       for (const session of sessions) session.close();
     },
+    closeAll: () => {
+      http1.closeAllConnections();
+      for (const session of sessions) session.destroy();
+    },
   };
 }
 
-function route(
-  socket: Socket,
-  http1: import("node:net").Server,
-  http2: import("node:net").Server,
-  timeoutMs: number,
-): void {
+/**
+ * Idle means no open stream: a slow answer or a quiet Watch stream is not
+ * idle. A stream whose request has not ended within the request timeout is
+ * cancelled, as http/1 does for a slow request.
+ */
+function trackStreams(session: Http2Session, idleTimeout: number, requestTimeout: number): void {
+  let streams = 0;
+  session.on("stream", (stream: ServerHttp2Stream) => {
+    streams += 1;
+    const timer = setTimeout(() => {
+      stream.close(http2Constants.NGHTTP2_CANCEL);
+    }, requestTimeout);
+    timer.unref();
+    stream.once("end", () => clearTimeout(timer));
+    stream.once("close", () => {
+      clearTimeout(timer);
+      streams -= 1;
+    });
+  });
+  session.setTimeout(idleTimeout, () => {
+    if (streams === 0) session.close();
+  });
+}
+
+function route(socket: Socket, http1: Server, http2: Server, timeoutMs: number): void {
   let buffered = Buffer.alloc(0);
   const timer = setTimeout(() => socket.destroy(), timeoutMs);
   const onError = () => {

@@ -107,6 +107,33 @@ describe("one port for HTTP/1.1 and HTTP/2", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it("cancels an HTTP/2 stream whose body does not arrive within the request timeout", async () => {
+    const reading: Handler = (req, res) => {
+      req.resume();
+      req.on("end", () => res.end("read"));
+    };
+    const { server, closeIdle } = createOnePortServer({
+      handler: reading,
+      headersTimeoutMs: 300,
+      requestTimeoutMs: 300,
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    close = () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        closeIdle();
+      });
+    const { port } = server.address() as AddressInfo;
+    const session = http2Connect(`http://127.0.0.1:${port}`);
+    const stream = session.request({ ":path": "/", ":method": "POST" });
+    stream.write("partial");
+    const code = await new Promise<number>((resolve) =>
+      stream.on("close", () => resolve(stream.rstCode)),
+    );
+    session.close();
+    expect(code).toBe(8); // NGHTTP2_CANCEL
+  });
+
   it("answers 408 to a client that never finishes its headers", async () => {
     const port = await start({ headersTimeoutMs: 300 });
     const answer = await rawExchange(port, ["GET / HTTP/1.1\r\n", "Host: x\r\n"], 50);
@@ -146,6 +173,26 @@ describe("with TLS", () => {
   it("negotiates h2 by ALPN", async () => {
     const port = await start({ tls });
     expect(await h2Get(`https://127.0.0.1:${port}`, { ca: tls.cert })).toBe("http/2.0");
+  });
+
+  it("cuts a TLS HTTP/1.1 client that never finishes its headers", async () => {
+    const port = await start({ tls, headersTimeoutMs: 300 });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({
+        port,
+        host: "127.0.0.1",
+        ca: tls.cert,
+        ALPNProtocols: ["http/1.1"],
+      });
+      let received = "";
+      socket.on("secureConnect", () => socket.write("GET / HTTP/1.1\r\nHost: x\r\n"));
+      socket.on("data", (data) => {
+        received += data.toString();
+      });
+      socket.on("close", () => resolve(received));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });
 
   it("negotiates http/1.1 by ALPN on the same port", async () => {
