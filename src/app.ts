@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo, Server } from "node:net";
+import type { DestinationStream } from "pino";
 import { Health } from "../gen/health/v1/health_pb.ts";
 import { AuthService } from "../gen/worth/auth/v1/auth_service_pb.ts";
 import { createCognitoClient } from "./cognito/cognito-client.ts";
@@ -7,7 +8,16 @@ import { createCognitoProvider } from "./cognito/cognito-provider.ts";
 import { createTokenVerifier } from "./cognito/token-verifier.ts";
 import type { CognitoConfig, Config } from "./config.ts";
 import { createRateLimiters } from "./limits/rate-limiters.ts";
-import { type Logger, silentLogger } from "./log.ts";
+import { createLogger, type Logger, silentLogger } from "./log.ts";
+import { logFailures } from "./observability/log-failures.ts";
+import { createMetrics } from "./observability/metrics.ts";
+import { metricsRoute } from "./observability/metrics-route.ts";
+import {
+  observeCoalescing,
+  observeLimiter,
+  upstreamRecorder,
+} from "./observability/observe-ports.ts";
+import { observeRequests } from "./observability/observe-requests.ts";
 import { coalesce } from "./refresh/coalesce.ts";
 import { createCustomerPolicy } from "./refresh/customer-policy.ts";
 import type { IdentityProvider, TokenVerifier } from "./refresh/ports.ts";
@@ -15,7 +25,6 @@ import {
   createRefreshCustomerToken,
   type RefreshCustomerToken,
 } from "./refresh/refresh-customer-token.ts";
-import { RefreshError } from "./refresh/refresh-error.ts";
 import { createClientAddressOf } from "./transport/client-address.ts";
 import { healthRoutes } from "./transport/health-service.ts";
 import type { Handler } from "./transport/http-types.ts";
@@ -32,6 +41,8 @@ export interface AppOverrides {
   provider?: IdentityProvider;
   verifier?: TokenVerifier & { hydrate?(): Promise<void> };
   logger?: Logger;
+  /** Where JSON log lines go at config.logLevel, when no logger is given (tests capture). */
+  logDestination?: DestinationStream;
   /** More exact-path HTTP routes; the embedded default adds its demo page. */
   extraRoutes?: ReadonlyMap<string, Handler>;
 }
@@ -48,34 +59,18 @@ export interface App {
 
 const JWKS_RETRY_MS = 2000;
 
-/**
- * Failures a client cannot cause (upstream outages, misconfiguration, bugs)
- * are logged by kind and by the names of the errors underneath: names only,
- * because messages are the provider's text and could one day carry input.
- */
-function logFailures(refresh: RefreshCustomerToken, logger: Logger): RefreshCustomerToken {
-  return async (input, signal) => {
-    try {
-      return await refresh(input, signal);
-    } catch (reason) {
-      const error = RefreshError.from(reason);
-      if (error.kind === "internal" || error.kind === "unavailable") {
-        const cause = error.cause instanceof Error ? error.cause : undefined;
-        logger.warn("refresh failed", { kind: error.kind, cause: cause?.name });
-      }
-      throw error;
-    }
-  };
-}
-
 /** The composition root: the only place that knows every part. */
 export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}): App {
-  const logger = overrides.logger ?? silentLogger;
+  const destination = overrides.logDestination;
+  const logger =
+    overrides.logger ??
+    (destination ? createLogger({ level: config.logLevel, destination }) : silentLogger);
+  const metrics = createMetrics();
   const { cognito, limits } = config;
   const client = createCognitoClient(cognito, {
     requestTimeoutMs: limits.upstreamAttemptTimeoutMs,
   });
-  const provider = coalesce(
+  const provider = observeCoalescing(
     overrides.provider ??
       createCognitoProvider({
         client,
@@ -83,15 +78,25 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
         clientSecret: cognito.clientSecret,
         refreshApi: cognito.refreshApi,
         timeoutMs: limits.upstreamTimeoutMs,
+        onCall: upstreamRecorder(metrics),
       }),
+    coalesce,
+    metrics,
   );
   const verifier = overrides.verifier ?? createTokenVerifier(cognito);
+  const { addressLimiter, tokenFailureLimiter } = createRateLimiters(config.rateLimit);
   const refresh = logFailures(
     createRefreshCustomerToken({
       provider,
       verifier,
       policy: createCustomerPolicy(config.policy),
-      ...createRateLimiters(config.rateLimit),
+      addressLimiter: observeLimiter(addressLimiter, "consume", "address", metrics),
+      tokenFailureLimiter: observeLimiter(
+        tokenFailureLimiter,
+        "blockedFor",
+        "token_failures",
+        metrics,
+      ),
     }),
     logger,
   );
@@ -110,6 +115,8 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
       reflectionRoutes([AuthService, Health]),
     ],
     extraRoutes: overrides.extraRoutes,
+    metrics: metricsRoute(metrics),
+    observe: (routes, labelOf) => observeRequests(routes, { logger, metrics, labelOf }),
   });
   const tls = config.tls && {
     cert: readFileSync(config.tls.certFile),

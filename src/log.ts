@@ -1,43 +1,107 @@
+import { createRequire } from "node:module";
+import { type DestinationStream, pino } from "pino";
 import type { LogLevel } from "./config.ts";
+import { CENSOR, REDACT_PATHS, scrub } from "./observability/redaction.ts";
+import { currentRequestId } from "./observability/request-context.ts";
 
+/** Only flat values: a request, a header map or an error object cannot be passed. */
 export type LogFields = Record<string, string | number | boolean | undefined>;
 
-export interface Logger {
-  error(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  debug(message: string, fields?: LogFields): void;
-}
+type Method = "fatal" | "error" | "warn" | "info" | "debug";
 
-const RANK: Record<LogLevel, number> = {
-  trace: 10,
-  debug: 20,
-  info: 30,
-  warn: 40,
-  error: 50,
-  fatal: 60,
-  silent: Number.POSITIVE_INFINITY,
-};
+export type Logger = Record<Method, (message: string, fields?: LogFields) => void>;
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Where the lines go (tests capture them here); stderr when omitted. */
+  destination?: DestinationStream | undefined;
+  /** Human-readable lines (pino-pretty, a dev dependency) instead of JSON. */
+  pretty?: boolean | undefined;
+}
 
 /**
- * JSON lines on stderr. Callers pass only fields they chose (kinds, names,
- * durations): never a request, an error object or a token, so nothing
- * secret can reach a log line by accident.
+ * pino-pretty's formatter, run in line on each JSON line (its stream form formats
+ * asynchronously, so the last lines before an exit could be lost). Undefined when
+ * pino-pretty is not installed (a production image): JSON then.
  */
-export function createLogger(
-  level: LogLevel,
-  write: (line: string) => void = (line) => process.stderr.write(line),
-): Logger {
-  const at =
-    (name: Exclude<LogLevel, "silent" | "fatal" | "trace">) =>
-    (message: string, fields: LogFields = {}) => {
-      if (RANK[name] >= RANK[level]) {
-        write(
-          `${JSON.stringify({ level: name, time: new Date().toISOString(), message, ...fields })}\n`,
-        );
-      }
+function prettyStream(
+  destination: DestinationStream,
+  colorize: boolean,
+): DestinationStream | undefined {
+  let format: (line: string) => string;
+  try {
+    const { prettyFactory } = createRequire(import.meta.url)("pino-pretty") as {
+      prettyFactory: (options: Record<string, unknown>) => (line: string) => string;
     };
-  return { error: at("error"), warn: at("warn"), info: at("info"), debug: at("debug") };
+    format = prettyFactory({
+      colorize,
+      messageKey: "message",
+      translateTime: "SYS:HH:MM:ss.l",
+      ignore: "pid,hostname",
+    });
+  } catch {
+    return undefined;
+  }
+  return { write: (line: string) => destination.write(format(line)) };
 }
 
-export const silentLogger: Logger = createLogger("silent");
+function scrubbed(fields: LogFields): LogFields {
+  const out: LogFields = {};
+  for (const [key, value] of Object.entries(fields)) {
+    out[key] = typeof value === "string" ? scrub(value) : value;
+  }
+  return out;
+}
+
+/**
+ * pino, one JSON line per event on stderr (stdout carries the embedded
+ * default's banner). Callers pass only fields they chose (kinds, names,
+ * durations, labels): never a request, a header, a body, an error object or a
+ * token. Behind that rule are two nets: pino's redaction of credential-named
+ * fields, and a scrub of anything token-shaped in the message and string fields.
+ * Lines written while a request is handled carry its request id.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
+  // Colours only on our own terminal, not into a stream someone handed us.
+  const pretty = options.pretty ? prettyStream(destination, !options.destination) : undefined;
+  const instance = pino(
+    {
+      level: options.level,
+      messageKey: "message",
+      timestamp: pino.stdTimeFunctions.isoTime,
+      // Labels read better than numbers in JSON; pino-pretty wants the numbers.
+      formatters: pretty ? {} : { level: (label) => ({ level: label }) },
+      redact: { paths: [...REDACT_PATHS], censor: CENSOR },
+      mixin: () => {
+        const requestId = currentRequestId();
+        return requestId === undefined ? {} : { requestId };
+      },
+    },
+    pretty ?? destination,
+  );
+  const at =
+    (method: Method) =>
+    (message: string, fields: LogFields = {}) => {
+      if (instance.isLevelEnabled(method)) {
+        instance[method](scrubbed(fields), scrub(message));
+      }
+    };
+  return {
+    fatal: at("fatal"),
+    error: at("error"),
+    warn: at("warn"),
+    info: at("info"),
+    debug: at("debug"),
+  };
+}
+
+const noop = () => undefined;
+
+export const silentLogger: Logger = {
+  fatal: noop,
+  error: noop,
+  warn: noop,
+  info: noop,
+  debug: noop,
+};

@@ -2,6 +2,8 @@ import { fileURLToPath } from "node:url";
 import { createApp, type ResolvedConfig } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
+import { logCrashes } from "./observability/crash-log.ts";
+import { scrub } from "./observability/redaction.ts";
 import type { Handler } from "./transport/http-types.ts";
 
 /** Process entry: config, the embedded default when unconfigured, listen, signals. */
@@ -43,7 +45,9 @@ async function main(): Promise<void> {
   let config = readConfig(process.env);
   let embedded: Embedded | undefined;
   let extraRoutes: ReadonlyMap<string, Handler> | undefined;
-  const logger = createLogger(config.logLevel);
+  // Pretty when the log's own stream (stderr) is a terminal: `npm start` in a shell.
+  const logger = createLogger({ level: config.logLevel, pretty: process.stderr.isTTY === true });
+  logCrashes(logger);
   if (config.cognito === "embedded") {
     // Loaded only here: production (Cognito configured) never loads the emulator or the demo.
     const { startEmbedded } = await import("./local/embedded.ts");
@@ -110,5 +114,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  fail(`failed to start: ${error instanceof Error ? error.message : String(error)}`, 1);
+  const message = error instanceof Error ? error.message : String(error);
+  fail(`failed to start: ${scrub(message)}`, 1);
 });

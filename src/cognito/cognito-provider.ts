@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { RefreshApi } from "../config.ts";
 import type { IdentityProvider, ProviderTokens } from "../refresh/ports.ts";
-import { RefreshError } from "../refresh/refresh-error.ts";
+import { RefreshError, type RefreshErrorKind } from "../refresh/refresh-error.ts";
 import { classifyCognitoError } from "./classify-cognito-error.ts";
 
 export interface CognitoProviderOptions {
@@ -16,6 +16,23 @@ export interface CognitoProviderOptions {
   refreshApi: RefreshApi;
   /** Bounds the whole call, retries included. */
   timeoutMs: number;
+  /** Told about every call once it settles (logs and metrics, wired in app.ts). */
+  onCall?: ((call: ProviderCall) => void) | undefined;
+}
+
+/** One call to Cognito as this adapter saw it: names, numbers, never a token. */
+export interface ProviderCall {
+  operation: "GetTokensFromRefreshToken" | "InitiateAuth";
+  outcome: "success" | RefreshErrorKind;
+  durationMs: number;
+  /** The SDK's `$metadata.attempts`: 1 plus its retries; unknown if it never said. */
+  attempts: number | undefined;
+}
+
+function attemptsOf(value: unknown): number | undefined {
+  const attempts = (value as { $metadata?: { attempts?: unknown } } | undefined)?.$metadata
+    ?.attempts;
+  return typeof attempts === "number" ? attempts : undefined;
 }
 
 function toTokens(result: AuthenticationResultType | undefined): ProviderTokens {
@@ -33,31 +50,38 @@ function toTokens(result: AuthenticationResultType | undefined): ProviderTokens 
 
 /** The identity provider port, implemented with Cognito's refresh APIs. */
 export function createCognitoProvider(options: CognitoProviderOptions): IdentityProvider {
-  const { client, clientId, clientSecret, refreshApi, timeoutMs } = options;
+  const { client, clientId, clientSecret, refreshApi, timeoutMs, onCall } = options;
+  const operation = refreshApi === "get-tokens" ? "GetTokensFromRefreshToken" : "InitiateAuth";
   const call = async (refreshToken: string, abortSignal: AbortSignal) => {
     if (refreshApi === "get-tokens") {
       const input = { RefreshToken: refreshToken, ClientId: clientId, ClientSecret: clientSecret };
-      const output = await client.send(new GetTokensFromRefreshTokenCommand(input), {
-        abortSignal,
-      });
-      return output.AuthenticationResult;
+      return client.send(new GetTokensFromRefreshTokenCommand(input), { abortSignal });
     }
     const input = {
       AuthFlow: "REFRESH_TOKEN_AUTH" as const,
       ClientId: clientId,
       AuthParameters: { REFRESH_TOKEN: refreshToken },
     };
-    const output = await client.send(new InitiateAuthCommand(input), { abortSignal });
-    return output.AuthenticationResult;
+    return client.send(new InitiateAuthCommand(input), { abortSignal });
   };
   return {
     async refresh(refreshToken, signal) {
       const timeout = AbortSignal.timeout(timeoutMs);
       const abortSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      const started = performance.now();
+      const report = (outcome: ProviderCall["outcome"], attempts: number | undefined) =>
+        onCall?.({ operation, outcome, durationMs: performance.now() - started, attempts });
+      let attempts: number | undefined;
       try {
-        return toTokens(await call(refreshToken, abortSignal));
+        const output = await call(refreshToken, abortSignal);
+        attempts = attemptsOf(output);
+        const tokens = toTokens(output.AuthenticationResult);
+        report("success", attempts);
+        return tokens;
       } catch (reason) {
-        throw classifyCognitoError(reason);
+        const error = classifyCognitoError(reason);
+        report(error.kind, attempts ?? attemptsOf(reason));
+        throw error;
       }
     },
   };

@@ -1,11 +1,15 @@
 import {
+  Code,
   ConnectError,
   type ConnectRouter,
   createContextKey,
   type HandlerContext,
 } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { AuthService } from "../../gen/worth/auth/v1/auth_service_pb.ts";
+import { annotate } from "../observability/request-context.ts";
 import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
+import { RefreshError } from "../refresh/refresh-error.ts";
 import { readCookie, serializeRefreshCookie } from "./cookie.ts";
 import { connectError } from "./error-table.ts";
 
@@ -50,6 +54,7 @@ export function authServiceRoutes(options: AuthServiceOptions): (router: Connect
               }),
             );
           }
+          annotate({ outcome: "success", rpcCode: "ok" });
           return {
             accessToken: result.accessToken,
             idToken: result.idToken,
@@ -60,9 +65,14 @@ export function authServiceRoutes(options: AuthServiceOptions): (router: Connect
         } catch (reason) {
           // Cut by the client's own deadline (or cancelled): say so, not "unavailable".
           if (ctx.signal.aborted && ctx.signal.reason instanceof ConnectError) {
+            const { code } = ctx.signal.reason;
+            const outcome = code === Code.DeadlineExceeded ? "deadline_exceeded" : "cancelled";
+            annotate({ outcome, rpcCode: codeToString(code) });
             throw ctx.signal.reason;
           }
-          throw connectError(reason);
+          const error = connectError(reason);
+          annotate({ outcome: RefreshError.from(reason).kind, rpcCode: codeToString(error.code) });
+          throw error;
         }
       },
     });

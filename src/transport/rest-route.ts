@@ -1,3 +1,4 @@
+import { annotate } from "../observability/request-context.ts";
 import type { RefreshCustomerToken, RefreshResult } from "../refresh/refresh-customer-token.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
 import type { ClientAddressOf } from "./client-address.ts";
@@ -44,6 +45,7 @@ function successBody(result: RefreshResult): string {
 
 function sendError(req: Request, res: Response, reason: unknown): void {
   const error = RefreshError.from(reason);
+  annotate({ outcome: error.kind });
   const { status, headers, body } = restError(error);
   if (error.kind === "payload_too_large" && "shouldKeepAlive" in res) {
     // The rest of the body is unread: do not keep a connection we would have to drain.
@@ -84,6 +86,7 @@ export function createRestRoute(options: RestRouteOptions): Handler {
         maxAgeSeconds: cookie.maxAgeSeconds,
       });
     }
+    annotate({ outcome: "success" });
     sendJson(res, 200, successBody(result), headers);
   };
   return (req, res) => {

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
+import type { RouteLabel } from "../observability/protocol.ts";
+import { annotate } from "../observability/request-context.ts";
 import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
 import type { ClientAddressOf } from "./client-address.ts";
@@ -23,6 +25,10 @@ export interface RoutesOptions {
   services?: ReadonlyArray<(router: ConnectRouter) => void>;
   /** More exact-path routes (the embedded demo page). */
   extraRoutes?: ReadonlyMap<string, Handler>;
+  /** GET /metrics, when the app exposes metrics. */
+  metrics?: Handler | undefined;
+  /** Wraps every route (logs, metrics), told each path's bounded label. */
+  observe?: ((handler: Handler, labelOf: (path: string) => RouteLabel) => Handler) | undefined;
 }
 
 export const REFRESH_ROUTE = "/refresh-token/customer";
@@ -50,10 +56,12 @@ export function createRoutes(options: RoutesOptions): Handler {
     const { status, body } = restRoutingError("not_found");
     sendJson(res, status, body);
   };
+  let procedures: ReadonlySet<string> = new Set();
   const rpc = createRpcHandler({
     routes: (router) => {
       authServiceRoutes({ refresh, cookie })(router);
       for (const register of services) register(router);
+      procedures = new Set(router.handlers.map((handler) => handler.requestPath));
     },
     readMaxBytes: bodyLimitBytes,
     contextValues: (req) => createContextValues().set(clientAddressKey, clientAddressOf(req)),
@@ -78,8 +86,17 @@ export function createRoutes(options: RoutesOptions): Handler {
       getOnly(() => (isReady() ? [200, '{"status":"ready"}'] : [503, '{"status":"not_ready"}'])),
     ],
     [`${basePath}/openapi.json`, getOnly(() => [200, openApiDocument])],
+    ...(options.metrics ? ([["/metrics", options.metrics]] as const) : []),
     ...(options.extraRoutes ?? []),
   ]);
+  // Only known paths become labels: any other path is "unmatched", so a scan of
+  // random URLs cannot grow the metrics without bound.
+  const labelOf = (path: string): RouteLabel => {
+    if (path === restPath) return { route: path, kind: "rest" };
+    if (exact.has(path)) return { route: path, kind: "http" };
+    if (procedures.has(path)) return { route: path, kind: "rpc" };
+    return { route: "unmatched", kind: "http" };
+  };
   const dispatch: Handler = (req, res) => {
     const url = req.url ?? "/";
     const query = url.indexOf("?");
@@ -96,7 +113,8 @@ export function createRoutes(options: RoutesOptions): Handler {
       sendJson(res, status, body, headers);
     }
   };
-  return withCors(guard(dispatch), options.cors);
+  const routes = withCors(guard(dispatch), options.cors);
+  return options.observe ? options.observe(routes, labelOf) : routes;
 }
 
 /**
@@ -123,7 +141,9 @@ function guard(handler: Handler): Handler {
     try {
       handler(req, res);
     } catch (reason) {
-      const { status, headers, body } = restError(RefreshError.from(reason));
+      const error = RefreshError.from(reason);
+      annotate({ outcome: error.kind });
+      const { status, headers, body } = restError(error);
       sendJson(res, status, body, headers);
     }
   };

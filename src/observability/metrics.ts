@@ -1,0 +1,122 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Outcome, Protocol } from "./request-context.ts";
+
+export interface RequestLabels {
+  protocol: Protocol;
+  route: string;
+  outcome: Outcome;
+}
+
+export interface UpstreamLabels {
+  operation: string;
+  /** "success" or the kind the provider's failure was classified as. */
+  outcome: string;
+}
+
+/** The rate limits that can refuse a request (see refresh-customer-token.ts). */
+export type LimitName = "address" | "token_failures";
+
+export interface Metrics {
+  requestStarted(): void;
+  requestEnded(labels: RequestLabels, seconds: number): void;
+  upstreamCall(labels: UpstreamLabels, seconds: number, attempts: number | undefined): void;
+  coalesced(): void;
+  rateLimited(limit: LimitName): void;
+  /** The Prometheus text of this app's metrics and the process's. */
+  scrape(): Promise<{ contentType: string; text: string }>;
+}
+
+// From a cache-warm refusal (about a millisecond) to the longest upstream budget.
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+let processRegistry: Registry | undefined;
+
+/**
+ * CPU, memory, event loop and GC are facts about the process, not about one
+ * app: collected once into a registry of their own (never prom-client's
+ * global one), which every app's /metrics appends. Tests start many apps in
+ * one process; each gets fresh request counters but the same process metrics.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const requests = new Counter({
+    name: "auth_requests_total",
+    help: "Requests answered, by protocol, route and outcome (success or the error kind).",
+    labelNames: ["protocol", "route", "outcome"] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: "auth_request_duration_seconds",
+    help: "Time from a request's arrival to the end of its response.",
+    labelNames: ["protocol", "route", "outcome"] as const,
+    buckets: SECONDS,
+    registers,
+  });
+  const inFlight = new Gauge({
+    name: "auth_requests_in_flight",
+    help: "Requests being handled now.",
+    registers,
+  });
+  const upstream = new Counter({
+    name: "auth_upstream_requests_total",
+    help: "Calls to the identity provider, by operation and outcome (retries inside one call).",
+    labelNames: ["operation", "outcome"] as const,
+    registers,
+  });
+  const upstreamDuration = new Histogram({
+    name: "auth_upstream_duration_seconds",
+    help: "Duration of one call to the identity provider, its retries included.",
+    labelNames: ["operation", "outcome"] as const,
+    buckets: SECONDS,
+    registers,
+  });
+  const retries = new Counter({
+    name: "auth_upstream_retries_total",
+    help: "Attempts beyond the first made by the AWS SDK's retry strategy.",
+    labelNames: ["operation"] as const,
+    registers,
+  });
+  const coalesced = new Counter({
+    name: "auth_coalesced_requests_total",
+    help: "Refreshes that joined an identical one already in flight instead of calling upstream.",
+    registers,
+  });
+  const limited = new Counter({
+    name: "auth_rate_limited_requests_total",
+    help: "Requests refused by this service's own rate limits, by limit.",
+    labelNames: ["limit"] as const,
+    registers,
+  });
+  // Both limits show 0 from the start rather than appearing at their first refusal.
+  for (const limit of ["address", "token_failures"] as const) limited.inc({ limit }, 0);
+  const shared = processMetrics();
+  return {
+    requestStarted: () => inFlight.inc(),
+    requestEnded(labels, seconds) {
+      inFlight.dec();
+      requests.inc(labels);
+      duration.observe(labels, seconds);
+    },
+    upstreamCall(labels, seconds, attempts) {
+      upstream.inc(labels);
+      upstreamDuration.observe(labels, seconds);
+      // Incremented by 0 too, so the series exists (and rate() works) before the first retry.
+      retries.inc({ operation: labels.operation }, Math.max(0, (attempts ?? 1) - 1));
+    },
+    coalesced: () => coalesced.inc(),
+    rateLimited: (limit) => limited.inc({ limit }),
+    async scrape() {
+      const text = `${await registry.metrics()}\n${await shared.metrics()}`;
+      return { contentType: registry.contentType, text };
+    },
+  };
+}

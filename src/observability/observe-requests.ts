@@ -1,0 +1,82 @@
+import type { Logger } from "../log.ts";
+import type { Handler } from "../transport/http-types.ts";
+import type { Metrics } from "./metrics.ts";
+import { outcomeOfCode, outcomeOfStatus } from "./outcome.ts";
+import { protocolOf, type RouteLabel } from "./protocol.ts";
+import { type Outcome, type RequestFacts, runWithFacts } from "./request-context.ts";
+import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.ts";
+import { watchRpcCode } from "./rpc-status.ts";
+
+export interface ObserveRequestsOptions {
+  logger: Logger;
+  metrics: Metrics;
+  /** The bounded route label and surface of a path (routes.ts knows them). */
+  labelOf: (path: string) => RouteLabel;
+}
+
+/**
+ * Probes and scrapes come every few seconds from machines, not customers: they
+ * would swamp the request counts and the latency histogram, so they are left out
+ * of the request metrics (they still get their log line and request id).
+ */
+const UNMEASURED = new Set(["/healthz", "/readyz", "/metrics"]);
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/**
+ * Wraps every route: gives each request an id (echoed as X-Request-Id), makes
+ * its facts reachable while it runs, and when its response ends writes one
+ * log line and updates the request metrics. The line is built from labels and
+ * numbers only; the URL is not logged (a query string could carry a token).
+ */
+export function observeRequests(handler: Handler, options: ObserveRequestsOptions): Handler {
+  const { logger, metrics, labelOf } = options;
+  return (req, res) => {
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const path = query < 0 ? url : url.slice(0, query);
+    const label = labelOf(path);
+    const protocol = protocolOf(req, label);
+    const measured = !UNMEASURED.has(label.route);
+    const facts: RequestFacts = { requestId, coalesced: false };
+    const wireCode = watchRpcCode(res, protocol);
+    if (measured) metrics.requestStarted();
+
+    let ended = false;
+    const end = (completed: boolean) => {
+      if (ended) return;
+      ended = true;
+      const ms = performance.now() - started;
+      const code = protocol === "rest" || protocol === "http" ? undefined : wireCode();
+      const rpcCode = facts.rpcCode ?? code;
+      let outcome: Outcome;
+      if (!completed) {
+        outcome = "cancelled"; // the client (or its connection) went before the answer
+      } else {
+        outcome =
+          facts.outcome ??
+          (rpcCode === undefined ? outcomeOfStatus(res.statusCode) : outcomeOfCode(rpcCode));
+      }
+      if (measured) metrics.requestEnded({ protocol, route: label.route, outcome }, ms / 1000);
+      logger.info("request", {
+        requestId,
+        method: req.method,
+        protocol,
+        route: label.route,
+        outcome,
+        status: res.statusCode,
+        code: rpcCode,
+        durationMs: round(ms),
+        upstreamMs: facts.upstreamMs === undefined ? undefined : round(facts.upstreamMs),
+        upstreamAttempts: facts.upstreamAttempts,
+        coalesced: facts.coalesced,
+      });
+    };
+    res.once("finish", () => end(true));
+    res.once("close", () => end(false));
+    runWithFacts(facts, () => handler(req, res));
+  };
+}
