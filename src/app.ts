@@ -6,7 +6,7 @@ import { AuthService } from "../gen/worth/auth/v1/auth_service_pb.ts";
 import { createCognitoClient } from "./cognito/cognito-client.ts";
 import { createCognitoProvider } from "./cognito/cognito-provider.ts";
 import { createTokenVerifier } from "./cognito/token-verifier.ts";
-import type { CognitoConfig, Config } from "./config.ts";
+import { type CognitoConfig, type Config, ConfigError } from "./config.ts";
 import { createRateLimiters } from "./limits/rate-limiters.ts";
 import { createLogger, type Logger, silentLogger } from "./log.ts";
 import { logFailures } from "./observability/log-failures.ts";
@@ -58,6 +58,16 @@ export interface App {
 }
 
 const JWKS_RETRY_MS = 2000;
+
+/** A TLS file that cannot be read is a configuration error, named as such. */
+function readTlsFile(variable: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new ConfigError(variable, `cannot read ${file} (${code})`);
+  }
+}
 
 /** The composition root: the only place that knows every part. */
 export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}): App {
@@ -119,10 +129,10 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
     observe: (routes, labelOf) => observeRequests(routes, { logger, metrics, labelOf }),
   });
   const tls = config.tls && {
-    cert: readFileSync(config.tls.certFile),
-    key: readFileSync(config.tls.keyFile),
+    cert: readTlsFile("TLS_CERT", config.tls.certFile),
+    key: readTlsFile("TLS_KEY", config.tls.keyFile),
   };
-  const { server, closeIdle } = createOnePortServer({
+  const { server, closeIdle, closeAll } = createOnePortServer({
     handler,
     tls,
     headersTimeoutMs: limits.headersTimeoutMs,
@@ -173,8 +183,18 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const sweep = setInterval(closeIdle, 100);
       closeIdle();
-      const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+      let timedOut = false;
+      const deadline = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          timedOut = true;
+          resolve();
+        }, timeoutMs).unref(),
+      );
       await Promise.race([closed, deadline]);
+      if (timedOut) {
+        // What has not finished by now will not be answered: close it rather than leak it.
+        closeAll();
+      }
       clearInterval(sweep);
       client.destroy();
     },

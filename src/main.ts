@@ -5,6 +5,7 @@ import { createLogger } from "./log.ts";
 import { logCrashes } from "./observability/crash-log.ts";
 import { scrub } from "./observability/redaction.ts";
 import type { Handler } from "./transport/http-types.ts";
+import { REFRESH_ROUTE } from "./transport/routes.ts";
 
 /** Process entry: config, the embedded default when unconfigured, listen, signals. */
 
@@ -65,7 +66,16 @@ async function main(): Promise<void> {
         logger.warn(`${what} failed`, { error: error instanceof Error ? error.name : "unknown" }),
     });
   }
-  const app = createApp(config as ResolvedConfig, { logger, extraRoutes });
+  let app: ReturnType<typeof createApp>;
+  try {
+    app = createApp(config as ResolvedConfig, { logger, extraRoutes });
+  } catch (error) {
+    await embedded?.stop();
+    if (error instanceof ConfigError) {
+      fail(`invalid configuration: ${error.message}`, 2);
+    }
+    throw error;
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -94,7 +104,7 @@ async function main(): Promise<void> {
   }
   logger.info("listening", { url });
   if (embedded) {
-    const route = `${url}${config.basePath}/refresh-token/customer`;
+    const route = `${url}${config.basePath}${REFRESH_ROUTE}`;
     process.stdout.write(
       [
         "",

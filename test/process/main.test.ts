@@ -32,6 +32,20 @@ describe("the process", () => {
     expect(main.stderr().trim().split("\n")).toHaveLength(1);
   });
 
+  it("names TLS_CERT in one line when the certificate file cannot be read", async () => {
+    const main = spawnMain({
+      COGNITO_USER_POOL_ID: "us-east-1_Abc123",
+      COGNITO_CLIENT_ID: "abc123",
+      TLS_CERT: "/nonexistent/cert.pem",
+      TLS_KEY: "/nonexistent/key.pem",
+    });
+    expect(await main.exited).toBe(2);
+    const lines = main.stderr().trim().split("\n");
+    expect(lines.at(-1)).toBe(
+      "invalid configuration: TLS_CERT: cannot read /nonexistent/cert.pem (ENOENT)",
+    );
+  });
+
   describe("configured for Cognito", () => {
     let cognito: TestCognito;
     let busy: Server;
