@@ -1,16 +1,10 @@
-import {
-  Code,
-  ConnectError,
-  type ConnectRouter,
-  createContextKey,
-  type HandlerContext,
-} from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, createContextKey } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { AuthService } from "../../gen/worth/auth/v1/auth_service_pb.ts";
 import { annotate } from "../observability/request-context.ts";
 import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
-import { readCookie, serializeRefreshCookie } from "./cookie.ts";
+import { readCookie, rotatedCookie } from "./cookie.ts";
 import { connectError } from "./error-table.ts";
 
 /** The caller's address, put there per request by the adapter's contextValues. */
@@ -21,10 +15,6 @@ export const clientAddressKey = createContextKey<string | undefined>(undefined, 
 export interface AuthServiceOptions {
   refresh: RefreshCustomerToken;
   cookie: { name: string; maxAgeSeconds: number };
-}
-
-function requestPath(ctx: HandlerContext): string {
-  return new URL(ctx.url).pathname;
 }
 
 /** The RPC face of the use case, for gRPC, gRPC-Web and Connect alike. */
@@ -43,16 +33,9 @@ export function authServiceRoutes(options: AuthServiceOptions): (router: Connect
             ctx.signal,
           );
           ctx.responseHeader.set("cache-control", "no-store");
-          if (result.rotated?.deliverIn === "cookie") {
-            ctx.responseHeader.append(
-              "set-cookie",
-              serializeRefreshCookie({
-                name: cookie.name,
-                value: result.rotated.refreshToken,
-                path: requestPath(ctx),
-                maxAgeSeconds: cookie.maxAgeSeconds,
-              }),
-            );
+          const setCookie = rotatedCookie(result, cookie, new URL(ctx.url).pathname);
+          if (setCookie) {
+            ctx.responseHeader.append("set-cookie", setCookie);
           }
           annotate({ outcome: "success", rpcCode: "ok" });
           return {

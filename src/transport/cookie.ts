@@ -1,3 +1,5 @@
+import type { RefreshResult } from "../refresh/refresh-customer-token.ts";
+
 /** Reads one cookie from a Cookie header; the first of several wins (most specific path). */
 export function readCookie(header: string | null | undefined, name: string): string | undefined {
   if (!header) {
@@ -38,4 +40,21 @@ export function serializeRefreshCookie(cookie: RefreshCookie): string {
     "Secure",
     "SameSite=Strict",
   ].join("; ");
+}
+
+/** The Set-Cookie for a token the provider rotated, when it goes back in the cookie. */
+export function rotatedCookie(
+  result: RefreshResult,
+  cookie: { name: string; maxAgeSeconds: number },
+  path: string,
+): string | undefined {
+  if (result.rotated?.deliverIn !== "cookie") {
+    return undefined;
+  }
+  return serializeRefreshCookie({
+    name: cookie.name,
+    value: result.rotated.refreshToken,
+    path,
+    maxAgeSeconds: cookie.maxAgeSeconds,
+  });
 }

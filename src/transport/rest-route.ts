@@ -2,7 +2,7 @@ import { annotate } from "../observability/request-context.ts";
 import type { RefreshCustomerToken, RefreshResult } from "../refresh/refresh-customer-token.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
 import type { ClientAddressOf } from "./client-address.ts";
-import { readCookie, serializeRefreshCookie } from "./cookie.ts";
+import { readCookie, rotatedCookie } from "./cookie.ts";
 import { restError, restRoutingError } from "./error-table.ts";
 import { type Handler, type Request, type Response, sendJson } from "./http-types.ts";
 import { parseRestBody } from "./parse-rest-body.ts";
@@ -64,27 +64,20 @@ export function createRestRoute(options: RestRouteOptions): Handler {
     // Read before the body: a client that resets mid-request has no address after.
     const clientAddress = clientAddressOf(req);
     const bodyToken = parseRestBody(await readBody(req, bodyLimitBytes));
-    let cookieToken = readCookie(req.headers.cookie, cookie.name);
+    const cookieToken = readCookie(req.headers.cookie, cookie.name);
     if (!bodyToken?.trim() && cookieToken?.trim() && !isJson(req)) {
       throw new RefreshError("bad_request", {
         publicMessage:
           "A refresh token cookie is only accepted with Content-Type: application/json",
       });
     }
-    if (bodyToken?.trim()) {
-      cookieToken = undefined;
-    }
     const abort = new AbortController();
     res.once("close", () => abort.abort());
     const result = await refresh({ bodyToken, cookieToken, clientAddress }, abort.signal);
     const headers: Record<string, string> = { ...NO_STORE };
-    if (result.rotated?.deliverIn === "cookie") {
-      headers["set-cookie"] = serializeRefreshCookie({
-        name: cookie.name,
-        value: result.rotated.refreshToken,
-        path,
-        maxAgeSeconds: cookie.maxAgeSeconds,
-      });
+    const setCookie = rotatedCookie(result, cookie, path);
+    if (setCookie) {
+      headers["set-cookie"] = setCookie;
     }
     annotate({ outcome: "success" });
     sendJson(res, 200, successBody(result), headers);
