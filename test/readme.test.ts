@@ -56,13 +56,15 @@ describe("the README's examples", () => {
   );
   const listMethods = examples.filter((c) => c.includes("--list-methods"));
   const health = examples.filter((c) => c.includes("Health/Check") || c.includes("/readyz"));
+  const metrics = examples.filter((c) => c.includes("/metrics"));
 
   it("has only examples this test knows how to check", () => {
     expect(refreshCurl).toHaveLength(2);
     expect(refreshBuf).toHaveLength(2);
     expect(listMethods).toHaveLength(1);
     expect(health).toHaveLength(3);
-    const known = new Set([...refreshCurl, ...refreshBuf, ...listMethods, ...health]);
+    expect(metrics).toHaveLength(1);
+    const known = new Set([...refreshCurl, ...refreshBuf, ...listMethods, ...health, ...metrics]);
     expect(examples.filter((c) => !known.has(c))).toEqual([]);
   });
 
@@ -88,6 +90,14 @@ describe("the README's examples", () => {
     const methods = (await runExample(listMethods[0] ?? "")).trim().split("\n");
     expect(methods).toContain("worth.auth.v1.AuthService/RefreshCustomerToken");
     expect(methods).toContain("grpc.health.v1.Health/Check");
+  });
+
+  it("shows request counters to the metrics example", async () => {
+    await runExample(refreshCurl[0] ?? "");
+    const lines = (await runExample(metrics[0] ?? "")).trim().split("\n");
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/^auth_requests_total\{.*\} \d+$/);
+    expect(lines.some((line) => line.includes('outcome="success"'))).toBe(true);
   });
 
   it.each(health)("reports ready or SERVING to: %s", async (command) => {
