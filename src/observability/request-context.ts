@@ -1,16 +1,10 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { RefreshErrorKind } from "../refresh/refresh-error.ts";
 
 /** How a request ended: success, a kind of the closed set, or what the transport saw. */
 export type Outcome =
   | "success"
-  | "missing_token"
-  | "bad_request"
-  | "unauthorized"
-  | "forbidden"
-  | "payload_too_large"
-  | "rate_limited"
-  | "unavailable"
-  | "internal"
+  | RefreshErrorKind
   | "not_found"
   | "method_not_allowed"
   | "deadline_exceeded"
