@@ -1,0 +1,54 @@
+/**
+ * The work every baseline does per request, built from the service's own adapter factories so
+ * that it is the same work the service does: one provider call through the same AWS SDK client
+ * (same options) to the same fake, then both returned tokens verified against the fake's JWKS.
+ * What the baselines do not do is the service's own: limits, coalescing, policy, CORS, routing.
+ */
+import { createCognitoClient } from "../../src/cognito/cognito-client.ts";
+import { createCognitoProvider } from "../../src/cognito/cognito-provider.ts";
+import { createTokenVerifier } from "../../src/cognito/token-verifier.ts";
+import { loadConfig } from "../../src/config.ts";
+
+import type { Tokens } from "./bytes.ts";
+
+export type { Tokens } from "./bytes.ts";
+
+export interface Work {
+  /** Loads the JWKS (the service does this before it reports ready). */
+  hydrate(): Promise<void>;
+  refresh(refreshToken: string): Promise<Tokens>;
+  destroy(): void;
+}
+
+export function createWork(env: Record<string, string | undefined>): Work {
+  const config = loadConfig(env);
+  if (config.cognito === "embedded") {
+    throw new Error("the bench servers need the fake's COGNITO_* settings");
+  }
+  const cognito = config.cognito;
+  const client = createCognitoClient(cognito, {
+    requestTimeoutMs: config.limits.upstreamAttemptTimeoutMs,
+  });
+  const provider = createCognitoProvider({
+    client,
+    clientId: cognito.clientId,
+    clientSecret: cognito.clientSecret,
+    refreshApi: cognito.refreshApi,
+    timeoutMs: config.limits.upstreamTimeoutMs,
+  });
+  const verifier = createTokenVerifier(cognito);
+  return {
+    hydrate: () => verifier.hydrate(),
+    async refresh(refreshToken) {
+      const tokens = await provider.refresh(refreshToken);
+      await verifier.verify(tokens);
+      return {
+        accessToken: tokens.accessToken,
+        idToken: tokens.idToken,
+        expiresIn: tokens.expiresIn ?? 3600,
+        tokenType: "Bearer",
+      };
+    },
+    destroy: () => client.destroy(),
+  };
+}
