@@ -44,6 +44,8 @@ export interface Config {
     headersTimeoutMs: number;
     requestTimeoutMs: number;
     idleTimeoutMs: number;
+    /** How long a drain (SIGTERM/SIGINT) lets in-flight requests finish before closing them. */
+    shutdownTimeoutMs: number;
   };
   rateLimit: {
     /** Requests per minute per client address; 0 turns it off. */
@@ -175,6 +177,7 @@ function limits(env: Env): Config["limits"] {
     headersTimeoutMs,
     requestTimeoutMs,
     idleTimeoutMs: integer(env, "IDLE_TIMEOUT_MS", 60_000, 1000, 3_600_000),
+    shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 100, 120_000),
   };
 }
 

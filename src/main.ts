@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info("stopping", { signal });
-    await app.close();
+    await app.close(config.limits.shutdownTimeoutMs);
     await embedded?.stop();
     process.exit(0);
   };

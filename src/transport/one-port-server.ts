@@ -1,4 +1,4 @@
-import { createServer as createHttp1Server } from "node:http";
+import { createServer as createHttp1Server, type ServerResponse } from "node:http";
 import {
   createServer as createHttp2Server,
   type Http2Session,
@@ -27,7 +27,10 @@ const MAX_CONCURRENT_STREAMS = 100;
 export interface OnePortServer {
   /** The listening server; its connections are handed to HTTP/1 or HTTP/2. */
   server: Server;
-  /** Closes idle connections and sends GOAWAY to HTTP/2 sessions. */
+  /**
+   * Begins the drain: closes idle connections, sends GOAWAY to HTTP/2 sessions, and makes
+   * every HTTP/1 response from now on close its connection.
+   */
   closeIdle(): void;
   /** Closes every connection, busy or not: the end of a drain that ran out of time. */
   closeAll(): void;
@@ -43,6 +46,8 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const idleTimeout = options.idleTimeoutMs ?? 60_000;
+  let draining = false;
+  const answering = new Set<ServerResponse>();
   const http1 = createHttp1Server(
     {
       headersTimeout,
@@ -51,7 +56,16 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
       // Node checks those timeouts only this often (30 s by default).
       connectionsCheckingInterval: Math.max(100, Math.min(1000, headersTimeout / 4)),
     },
-    options.handler,
+    (req, res) => {
+      // Once draining, a keep-alive connection must not carry another request: answer with
+      // `Connection: close`, which closes it after the response.
+      if (draining) res.shouldKeepAlive = false;
+      else {
+        answering.add(res);
+        res.once("close", () => answering.delete(res));
+      }
+      options.handler(req, res);
+    },
   );
   const http2 = createHttp2Server(
     { settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } },
@@ -79,6 +93,10 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
   return {
     server,
     closeIdle: () => {
+      if (!draining) {
+        draining = true;
+        for (const res of answering) if (!res.headersSent) res.shouldKeepAlive = false;
+      }
       http1.closeIdleConnections();
       for (const session of sessions) session.close();
     },

@@ -64,6 +64,7 @@ describe("a production environment", () => {
       HEADERS_TIMEOUT_MS: "5000",
       REQUEST_TIMEOUT_MS: "20000",
       IDLE_TIMEOUT_MS: "30000",
+      SHUTDOWN_TIMEOUT_MS: "5000",
       RATE_LIMIT_PER_MINUTE: "0",
       RATE_LIMIT_FAILURES_PER_TOKEN: "3",
       RATE_LIMIT_FAILURE_WINDOW_SECONDS: "600",
@@ -97,6 +98,7 @@ describe("a production environment", () => {
         headersTimeoutMs: 5000,
         requestTimeoutMs: 20_000,
         idleTimeoutMs: 30_000,
+        shutdownTimeoutMs: 5000,
       },
       rateLimit: {
         perAddressPerMinute: 0,
