@@ -11,7 +11,8 @@ import { ConfigError, type Env, get, integer } from "./config-env.ts";
 export { ConfigError } from "./config-env.ts";
 
 export type RefreshApi = "get-tokens" | "initiate-auth";
-export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface CognitoConfig {
   region: string;
@@ -63,16 +64,6 @@ export interface Config {
   /** Where the embedded default keeps its data; <repo>/.local when unset. */
   localDataDir: string | undefined;
 }
-
-const LOG_LEVELS: readonly LogLevel[] = [
-  "fatal",
-  "error",
-  "warn",
-  "info",
-  "debug",
-  "trace",
-  "silent",
-];
 
 // RFC 6265 cookie-name token characters.
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
