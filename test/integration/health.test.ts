@@ -3,13 +3,13 @@
  * ships: Check and Watch for the server and AuthService against a real cognito-local, and the
  * readiness transitions (keys not loaded yet, keys loaded, draining at close()).
  */
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restFetch } from "../support/clients.ts";
 import { eventually, startTestCognito, type TestCognito } from "../support/cognito-local.ts";
+import { closedPort } from "../support/ports.ts";
 import { type RunningService, startService } from "../support/server.ts";
 
 const AUTH_SERVICE = "worth.auth.v1.AuthService";
@@ -59,15 +59,6 @@ function healthClient(port: number): HealthClient {
     },
     close: () => client.close(),
   };
-}
-
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 const readyz = async (url: string) =>

@@ -3,10 +3,10 @@
  * service whose JWKS cannot be loaded (it listens and is alive, but not ready).
  */
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restFetch, restHttp2 } from "../support/clients.ts";
 import { startTestCognito, type TestCognito } from "../support/cognito-local.ts";
+import { closedPort } from "../support/ports.ts";
 import { type RunningService, startService } from "../support/server.ts";
 
 const DOCUMENT = readFileSync(new URL("../../src/transport/openapi.json", import.meta.url), "utf8");
@@ -23,16 +23,6 @@ afterAll(async () => {
   await service?.close();
   await cognito?.stop();
 });
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 describe("the served OpenAPI document", () => {
   it("is the document in the repository, byte for byte, over HTTP/1.1 and HTTP/2", async () => {
