@@ -94,7 +94,22 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
     metrics,
   );
   const verifier = overrides.verifier ?? createTokenVerifier(cognito);
-  const { addressLimiter, tokenFailureLimiter } = createRateLimiters(config.rateLimit);
+  const limiters = createRateLimiters(config.rateLimit, {
+    onStateChange(state, reason) {
+      metrics.rateLimitStore(state);
+      if (state === "redis") {
+        logger.info("rate limits shared through redis", { rateLimitStore: state });
+      } else {
+        logger.warn("redis unavailable; rate limits counted in this replica's memory", {
+          rateLimitStore: state,
+          reason,
+        });
+      }
+    },
+    onFallback: metrics.rateLimitFallback,
+  });
+  metrics.rateLimitStore(limiters.storeState());
+  const { addressLimiter, tokenFailureLimiter } = limiters;
   const refresh = logFailures(
     createRefreshCustomerToken({
       provider,
@@ -120,6 +135,7 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
     cors: config.cors,
     clientAddressOf: createClientAddressOf(config.rateLimit.trustedProxies),
     isReady: status.isServing,
+    readyDetail: () => ({ rateLimitStore: limiters.storeState() }),
     services: [
       healthRoutes(status, [AuthService.typeName]),
       reflectionRoutes([AuthService, Health]),
@@ -180,6 +196,10 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
       // Health Watch streams end here, so they do not hold the server open.
       status.markDraining();
       clearTimeout(retry);
+      // Not ready but still serving, so a balancer polling /readyz or gRPC health stops
+      // sending before the listener refuses (Kubernetes' preStop pause does this instead).
+      const { drainDelayMs } = config.limits;
+      if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const sweep = setInterval(closeIdle, 100);
       closeIdle();
@@ -197,6 +217,7 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
       }
       clearInterval(sweep);
       client.destroy();
+      await limiters.close();
     },
   };
 }

@@ -47,6 +47,8 @@ export interface Config {
     idleTimeoutMs: number;
     /** How long a drain (SIGTERM/SIGINT) lets in-flight requests finish before closing them. */
     shutdownTimeoutMs: number;
+    /** How long a drain reports not-ready while still serving, before the listener closes. */
+    drainDelayMs: number;
   };
   rateLimit: {
     /** Requests per minute per client address; 0 turns it off. */
@@ -56,6 +58,8 @@ export interface Config {
     failureWindowSeconds: number;
     /** Proxies whose X-Forwarded-For is believed: addresses or CIDR blocks. */
     trustedProxies: string[];
+    /** Counts shared by every replica when set; each replica counts alone otherwise. */
+    redisUrl: string | undefined;
   };
   policy: {
     requiredGroup: string | undefined;
@@ -169,6 +173,7 @@ function limits(env: Env): Config["limits"] {
     requestTimeoutMs,
     idleTimeoutMs: integer(env, "IDLE_TIMEOUT_MS", 60_000, 1000, 3_600_000),
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 100, 120_000),
+    drainDelayMs: integer(env, "DRAIN_DELAY_MS", 0, 0, 60_000),
   };
 }
 
@@ -194,7 +199,28 @@ function rateLimit(env: Env): Config["rateLimit"] {
     failuresPerToken: integer(env, "RATE_LIMIT_FAILURES_PER_TOKEN", 5, 0, 1_000_000),
     failureWindowSeconds: integer(env, "RATE_LIMIT_FAILURE_WINDOW_SECONDS", 900, 1, 86_400),
     trustedProxies,
+    redisUrl: redisUrl(env),
   };
+}
+
+function redisUrl(env: Env): string | undefined {
+  const raw = get(env, "REDIS_URL");
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  // The value may hold a password: the message never repeats it.
+  const database = /^\/?\d*$/.test(url?.pathname ?? "");
+  if (!url || !["redis:", "rediss:"].includes(url.protocol) || !url.hostname || !database) {
+    throw new ConfigError(
+      "REDIS_URL",
+      "expected redis://[:password@]host[:port][/db] or rediss://…",
+    );
+  }
+  return raw;
 }
 
 export function loadConfig(env: Env = process.env): Config {

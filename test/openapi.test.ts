@@ -392,8 +392,17 @@ describe("validateRestResponse", () => {
     const getOnly = { ...JSON_HEADERS, allow: "GET, HEAD" };
     const healthz = { ...post(405, notAllowed, getOnly), path: "/healthz" };
     validateRestResponse(healthz);
-    validateRestResponse({ ...ok, path: "/readyz?verbose", body: '{"status":"ready"}' });
-    validateRestResponse({ ...ok, status: 503, path: "/readyz", body: '{"status":"not_ready"}' });
+    validateRestResponse({
+      ...ok,
+      path: "/readyz?verbose",
+      body: '{"status":"ready","rateLimitStore":"memory"}',
+    });
+    validateRestResponse({
+      ...ok,
+      status: 503,
+      path: "/readyz",
+      body: '{"status":"not_ready","rateLimitStore":"redis"}',
+    });
     validateRestResponse({
       ...ok,
       path: `${BASE}/openapi.json`,

@@ -22,6 +22,10 @@ export interface Metrics {
   upstreamCall(labels: UpstreamLabels, seconds: number, attempts: number | undefined): void;
   coalesced(): void;
   rateLimited(limit: LimitName): void;
+  /** Where the limits are counted now (memory, connecting, redis, memory_fallback). */
+  rateLimitStore(state: string): void;
+  /** A limit decision made in memory because the shared store failed. */
+  rateLimitFallback(): void;
   /** The Prometheus text of this app's metrics and the process's. */
   scrape(): Promise<{ contentType: string; text: string }>;
 }
@@ -98,6 +102,18 @@ export function createMetrics(): Metrics {
   });
   // Both limits show 0 from the start rather than appearing at their first refusal.
   for (const limit of ["address", "token_failures"] as const) limited.inc({ limit }, 0);
+  const STORES = ["memory", "connecting", "redis", "memory_fallback"] as const;
+  const store = new Gauge({
+    name: "auth_rate_limit_store",
+    help: "Where rate limits are counted: 1 for the store in use (memory, connecting, redis, memory_fallback).",
+    labelNames: ["store"] as const,
+    registers,
+  });
+  const fallbacks = new Counter({
+    name: "auth_rate_limit_fallback_total",
+    help: "Limit decisions made in this replica's memory because Redis failed or was unreachable.",
+    registers,
+  });
   const shared = processMetrics();
   return {
     requestStarted: () => inFlight.inc(),
@@ -114,6 +130,10 @@ export function createMetrics(): Metrics {
     },
     coalesced: () => coalesced.inc(),
     rateLimited: (limit) => limited.inc({ limit }),
+    rateLimitStore(state) {
+      for (const name of STORES) store.set({ store: name }, name === state ? 1 : 0);
+    },
+    rateLimitFallback: () => fallbacks.inc(),
     async scrape() {
       const text = `${await registry.metrics()}\n${await shared.metrics()}`;
       return { contentType: registry.contentType, text };

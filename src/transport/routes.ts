@@ -19,6 +19,8 @@ export interface RoutesOptions {
   cookie: { name: string; maxAgeSeconds: number };
   /** True once the service can serve refreshes (configuration valid, JWKS loaded). */
   isReady: () => boolean;
+  /** Facts /readyz reports beside its status, such as where rate limits are counted. */
+  readyDetail?: () => Readonly<Record<string, string>>;
   cors: CorsOptions;
   clientAddressOf: ClientAddressOf;
   /** More RPC services (health, reflection), served beside AuthService. */
@@ -83,7 +85,11 @@ export function createRoutes(options: RoutesOptions): Handler {
     ["/healthz", getOnly(() => [200, '{"status":"ok"}'])],
     [
       "/readyz",
-      getOnly(() => (isReady() ? [200, '{"status":"ready"}'] : [503, '{"status":"not_ready"}'])),
+      getOnly(() => {
+        const ready = isReady();
+        const body = { status: ready ? "ready" : "not_ready", ...options.readyDetail?.() };
+        return [ready ? 200 : 503, JSON.stringify(body)];
+      }),
     ],
     [`${basePath}/openapi.json`, getOnly(() => [200, openApiDocument])],
     ...(options.metrics ? ([["/metrics", options.metrics]] as const) : []),

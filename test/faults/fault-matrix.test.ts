@@ -146,7 +146,10 @@ describe("JWKS unreachable at start: readiness", () => {
     const grpc = grpcFaultClient(rig.service.port);
     try {
       const readyz = await restFetch(rig.service.url, { method: "GET", path: "/readyz" });
-      expect([readyz.status, readyz.text]).toEqual([503, '{"status":"not_ready"}']);
+      expect([readyz.status, readyz.text]).toEqual([
+        503,
+        '{"status":"not_ready","rateLimitStore":"memory"}',
+      ]);
       expect(await grpc.health()).toBe("NOT_SERVING");
     } finally {
       grpc.close();

@@ -20,6 +20,8 @@ const SHUTDOWN_TIMEOUT_MS = 5000;
 const ACCEPTED_MARGIN_MS = 50;
 /** How long after the signal the process may take to begin its drain. */
 const SIGNAL_SLACK_MS = 100;
+/** Not ready but still serving for this long, so that "not ready first" is observable. */
+const DRAIN_DELAY_MS = 300;
 const HEALTH_CHECK_PATH = "/grpc.health.v1.Health/Check";
 const HEALTH_WATCH_PATH = "/grpc.health.v1.Health/Watch";
 const NOT_SERVING = 2;
@@ -166,6 +168,7 @@ describe("graceful drain of the real process under load", () => {
       PORT: "0",
       RATE_LIMIT_PER_MINUTE: "0",
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
     });
     await main.waitFor('"message":"listening"');
     const url = /"url":"([^"]+)"/.exec(main.stderr())?.[1] ?? "";
@@ -265,11 +268,11 @@ describe("graceful drain of the real process under load", () => {
     const callsBeforeSignal = fake.calls();
     signalAt = Date.now();
     main.child.kill("SIGTERM");
-    await sleep(SIGNAL_SLACK_MS);
+    await sleep(DRAIN_DELAY_MS + SIGNAL_SLACK_MS);
     const callsAtSlack = fake.calls();
     const exit = await Promise.race([
       main.exited,
-      sleep(SHUTDOWN_TIMEOUT_MS + 2000).then(() => "still running"),
+      sleep(DRAIN_DELAY_MS + SHUTDOWN_TIMEOUT_MS + 2000).then(() => "still running"),
     ]);
     const exitedAfterMs = Date.now() - signalAt;
     stopAt = Date.now();
@@ -280,7 +283,10 @@ describe("graceful drain of the real process under load", () => {
 
     const accepted = outcomes.filter((o) => o.sentAt <= signalAt - ACCEPTED_MARGIN_MS);
     const failedAccepted = accepted.filter((o) => o.result !== "ok");
-    const afterSignal = outcomes.filter((o) => o.sentAt > signalAt + SIGNAL_SLACK_MS);
+    // The listener closes once the drain delay is over: from then on nothing new is taken.
+    const afterSignal = outcomes.filter(
+      (o) => o.sentAt > signalAt + DRAIN_DELAY_MS + SIGNAL_SLACK_MS,
+    );
     const summary = (list: Outcome[]) =>
       Object.entries(Object.groupBy(list, (o) => `${o.kind}: ${o.result}`)).map(
         ([key, group]) => `${key} x${group?.length}`,
@@ -323,6 +329,6 @@ describe("graceful drain of the real process under load", () => {
     );
     expect(notReadyAt).toBeLessThanOrEqual(refusedConnectAt as number);
     expect(exit).toBe(0);
-    expect(exitedAfterMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 2000);
+    expect(exitedAfterMs).toBeLessThan(DRAIN_DELAY_MS + SHUTDOWN_TIMEOUT_MS + 2000);
   }, 30_000);
 });

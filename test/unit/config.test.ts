@@ -69,6 +69,7 @@ describe("a production environment", () => {
       RATE_LIMIT_FAILURES_PER_TOKEN: "3",
       RATE_LIMIT_FAILURE_WINDOW_SECONDS: "600",
       TRUST_PROXY: "10.0.0.0/8, ::1",
+      REDIS_URL: "redis://:pw@redis.internal:6379/2",
     });
     expect(config).toEqual({
       host: "0.0.0.0",
@@ -99,12 +100,14 @@ describe("a production environment", () => {
         requestTimeoutMs: 20_000,
         idleTimeoutMs: 30_000,
         shutdownTimeoutMs: 5000,
+        drainDelayMs: 0,
       },
       rateLimit: {
         perAddressPerMinute: 0,
         failuresPerToken: 3,
         failureWindowSeconds: 600,
         trustedProxies: ["10.0.0.0/8", "::1"],
+        redisUrl: "redis://:pw@redis.internal:6379/2",
       },
       policy: {
         requiredGroup: "customers",
@@ -183,6 +186,9 @@ const BAD: [string, Record<string, string>][] = [
   ["RATE_LIMIT_PER_MINUTE", { ...PROD, RATE_LIMIT_PER_MINUTE: "-5" }],
   ["TRUST_PROXY", { ...PROD, TRUST_PROXY: "proxy.internal" }],
   ["TRUST_PROXY", { ...PROD, TRUST_PROXY: "10.0.0.0/33" }],
+  ["REDIS_URL", { ...PROD, REDIS_URL: "localhost:6379" }],
+  ["REDIS_URL", { ...PROD, REDIS_URL: "redis://redis:6379/limits" }],
+  ["REDIS_URL", { ...PROD, REDIS_URL: "http://:hunter2secret@redis:6379" }],
 ];
 
 // Test titles show the offending value, except the secret's.
@@ -202,6 +208,11 @@ describe("a bad value", () => {
     expect(env.COGNITO_CLIENT_SECRET).toBe(SECRET);
     const error = configErrorOf(env);
     expect(error.message).not.toContain(SECRET);
+  });
+
+  it("never repeats a Redis password in the message", () => {
+    const error = configErrorOf({ ...PROD, REDIS_URL: "http://:hunter2secret@redis:6379" });
+    expect(error.message).not.toContain("hunter2secret");
   });
 
   it("explains why a client secret cannot go with initiate-auth and what to use", () => {

@@ -203,7 +203,12 @@ describe("createMemoryRateLimiter", () => {
 });
 
 describe("createRateLimiters", () => {
-  const settings = { perAddressPerMinute: 300, failuresPerToken: 5, failureWindowSeconds: 900 };
+  const settings = {
+    perAddressPerMinute: 300,
+    failuresPerToken: 5,
+    failureWindowSeconds: 900,
+    redisUrl: undefined,
+  };
 
   it("builds both limiters from the settings", async () => {
     const limiters = createRateLimiters({ ...settings, trustedProxies: [] });
@@ -221,6 +226,7 @@ describe("createRateLimiters", () => {
       failuresPerToken: 0,
       trustedProxies: [],
     });
-    expect(off).toEqual({ addressLimiter: undefined, tokenFailureLimiter: undefined });
+    expect(off).toMatchObject({ addressLimiter: undefined, tokenFailureLimiter: undefined });
+    expect(off.storeState()).toBe("memory");
   });
 });
