@@ -48,6 +48,31 @@ function toTokens(result: AuthenticationResultType | undefined): ProviderTokens 
   };
 }
 
+/**
+ * A signal that aborts when the caller's does or when `timeoutMs` has passed, with the same
+ * reasons AbortSignal.any([signal, AbortSignal.timeout(ms)]) would give. Built by hand: that
+ * pair costs two more signals and weak references per refresh, and its timer cannot be
+ * cleared, so every call's signals stay alive for the whole timeout after it answered.
+ */
+function deadline(
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): { abortSignal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  if (signal?.aborted) {
+    controller.abort(signal.reason);
+    return { abortSignal: controller.signal, release: () => undefined };
+  }
+  // Follows the caller's signal for as long as that lives, as AbortSignal.any does.
+  signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+  const timer = setTimeout(() => {
+    controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
+  }, timeoutMs);
+  // Like AbortSignal.timeout's: a pending call does not by itself keep the process alive.
+  timer.unref();
+  return { abortSignal: controller.signal, release: () => clearTimeout(timer) };
+}
+
 /** The identity provider port, implemented with Cognito's refresh APIs. */
 export function createCognitoProvider(options: CognitoProviderOptions): IdentityProvider {
   const { client, clientId, clientSecret, refreshApi, timeoutMs, onCall } = options;
@@ -66,8 +91,7 @@ export function createCognitoProvider(options: CognitoProviderOptions): Identity
   };
   return {
     async refresh(refreshToken, signal) {
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const abortSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      const { abortSignal, release } = deadline(timeoutMs, signal);
       const started = performance.now();
       const report = (outcome: ProviderCall["outcome"], attempts: number | undefined) =>
         onCall?.({ operation, outcome, durationMs: performance.now() - started, attempts });
@@ -82,6 +106,8 @@ export function createCognitoProvider(options: CognitoProviderOptions): Identity
         const error = classifyCognitoError(reason);
         report(error.kind, attempts ?? attemptsOf(reason));
         throw error;
+      } finally {
+        release();
       }
     },
   };

@@ -47,9 +47,9 @@ export function observeCoalescing(
     },
   });
   return {
-    refresh(token, signal) {
+    refresh(token, signal, key) {
       started = false;
-      const result = shared.refresh(token, signal);
+      const result = shared.refresh(token, signal, key);
       // A caller already gone is refused before any call: it joined nothing.
       if (!started && !signal?.aborted) {
         metrics.coalesced();

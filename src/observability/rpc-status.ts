@@ -35,7 +35,11 @@ export function watchRpcCode(res: Response, protocol: Protocol): () => string | 
   if (protocol !== "grpc") {
     const write = target.write;
     target.write = function (this: unknown, ...args: unknown[]) {
-      inBody = codeInChunk(args[0], protocol) ?? inBody;
+      // A Connect answer with status 200 is "ok" whatever its body says (see below): only an
+      // error's body is worth reading, and every success would pay for the look.
+      if (protocol === "grpc-web" || res.statusCode !== 200) {
+        inBody = codeInChunk(args[0], protocol) ?? inBody;
+      }
       return write.apply(this, args);
     };
   }

@@ -43,12 +43,12 @@ export function coalesce(provider: IdentityProvider): CoalescingProvider {
   };
   return {
     inFlight: () => inFlight.size,
-    refresh(refreshToken, signal) {
+    refresh(refreshToken, signal, knownKey) {
       if (signal?.aborted) {
         // The caller is gone: no upstream call on its behalf.
         return Promise.reject(signal.reason);
       }
-      const key = tokenKey(refreshToken);
+      const key = knownKey ?? tokenKey(refreshToken);
       const entry = inFlight.get(key) ?? start(key, refreshToken);
       if (!signal) {
         entry.pinned = true;

@@ -10,7 +10,8 @@ export interface ProviderTokens {
 
 /** Exchanges a refresh token; throws RefreshError for every failure. */
 export interface IdentityProvider {
-  refresh(refreshToken: string, signal?: AbortSignal): Promise<ProviderTokens>;
+  /** `key` is the token's tokenKey() when the caller has it already: it is not hashed again. */
+  refresh(refreshToken: string, signal?: AbortSignal, key?: string): Promise<ProviderTokens>;
 }
 
 /** The verified claims of a token pair. */

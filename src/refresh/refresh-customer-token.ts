@@ -78,8 +78,8 @@ export function pickToken(input: RefreshInput): { token: string; source: TokenSo
 export function createRefreshCustomerToken(deps: RefreshDeps): RefreshCustomerToken {
   const clock = deps.clock ?? Date.now;
   const { addressLimiter, tokenFailureLimiter } = deps;
-  const exchange = async (token: string, signal: AbortSignal | undefined) => {
-    const tokens = await deps.provider.refresh(token, signal);
+  const exchange = async (token: string, key: string, signal: AbortSignal | undefined) => {
+    const tokens = await deps.provider.refresh(token, signal, key);
     const verified = await deps.verifier.verify(tokens);
     if (deps.policy && !deps.policy(verified.claims)) {
       throw new RefreshError("forbidden");
@@ -100,14 +100,15 @@ export function createRefreshCustomerToken(deps: RefreshDeps): RefreshCustomerTo
     if (!TOKEN_SHAPE.test(token)) {
       throw new RefreshError("unauthorized");
     }
-    const key = tokenFailureLimiter ? tokenKey(token) : "";
+    // Hashed once here: the limiter and the coalescer both key by it.
+    const key = tokenKey(token);
     if (tokenFailureLimiter) {
       const wait = await tokenFailureLimiter.blockedFor(key);
       if (wait > 0) throw limited(wait);
     }
     let exchanged: Awaited<ReturnType<typeof exchange>>;
     try {
-      exchanged = await exchange(token, signal);
+      exchanged = await exchange(token, key, signal);
     } catch (reason) {
       if (tokenFailureLimiter && reason instanceof RefreshError && REFUSALS.has(reason.kind)) {
         await tokenFailureLimiter.consume(key);

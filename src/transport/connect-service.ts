@@ -33,9 +33,10 @@ export function authServiceRoutes(options: AuthServiceOptions): (router: Connect
             ctx.signal,
           );
           ctx.responseHeader.set("cache-control", "no-store");
-          const setCookie = rotatedCookie(result, cookie, new URL(ctx.url).pathname);
-          if (setCookie) {
-            ctx.responseHeader.append("set-cookie", setCookie);
+          // The URL is parsed only when a cookie needs its path: most answers carry none.
+          if (result.rotated?.deliverIn === "cookie") {
+            const setCookie = rotatedCookie(result, cookie, new URL(ctx.url).pathname);
+            if (setCookie) ctx.responseHeader.append("set-cookie", setCookie);
           }
           annotate({ outcome: "success", rpcCode: "ok" });
           return {

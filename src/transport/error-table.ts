@@ -86,9 +86,7 @@ function retryAfter(error: RefreshError): Record<string, string> {
 }
 
 /** The documented REST body: 400s carry the sign-in envelope, the rest a flat pair. */
-export function restError(error: RefreshError): RestErrorResponse {
-  const row = TABLE[error.kind];
-  const message = error.publicMessage ?? row.message;
+function restBody(row: Row, message: string): string {
   const body =
     row.status === 400
       ? {
@@ -98,12 +96,33 @@ export function restError(error: RefreshError): RestErrorResponse {
           data: { errorName: "SignInApiError" },
         }
       : { message, errorCode: row.errorCode };
-  return { status: row.status, headers: retryAfter(error), body: JSON.stringify(body) };
+  return JSON.stringify(body);
 }
 
+// Each kind's body with its table message, written once: refusals come in floods (a bad
+// token retried, a client over its limit) and each would otherwise serialize the same bytes.
+const REST_BODIES = Object.fromEntries(
+  Object.entries(TABLE).map(([kind, row]) => [kind, restBody(row, row.message)]),
+) as Readonly<Record<RefreshErrorKind, string>>;
+
+export function restError(error: RefreshError): RestErrorResponse {
+  const row = TABLE[error.kind];
+  const body =
+    error.publicMessage === undefined
+      ? REST_BODIES[error.kind]
+      : restBody(row, error.publicMessage);
+  return { status: row.status, headers: retryAfter(error), body };
+}
+
+const ROUTING_BODIES = Object.fromEntries(
+  Object.entries(ROUTING).map(([kind, { message, errorCode }]) => [
+    kind,
+    JSON.stringify({ message, errorCode }),
+  ]),
+) as Readonly<Record<keyof typeof ROUTING, string>>;
+
 export function restRoutingError(kind: keyof typeof ROUTING): RestErrorResponse {
-  const { status, message, errorCode } = ROUTING[kind];
-  return { status, headers: {}, body: JSON.stringify({ message, errorCode }) };
+  return { status: ROUTING[kind].status, headers: {}, body: ROUTING_BODIES[kind] };
 }
 
 /** The RPC face of the same table; the cause stays on the server. */

@@ -77,14 +77,22 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
     session.once("close", () => sessions.delete(session));
     trackStreams(session, idleTimeout, requestTimeout);
   });
+  // Nagle off, as http.createServer and http2.createServer have it: a bare net or tls server
+  // leaves it on, and an answer written in several pieces (HTTP/2 frames, a chunked body's
+  // last chunk) then waits for the client's delayed ACK, up to 40 ms, before its last piece.
   const server = options.tls
     ? createTlsServer(
-        { ...options.tls, ALPNProtocols: ["h2", "http/1.1"], handshakeTimeout: headersTimeout },
+        {
+          ...options.tls,
+          ALPNProtocols: ["h2", "http/1.1"],
+          handshakeTimeout: headersTimeout,
+          noDelay: true,
+        },
         (socket: TLSSocket) => {
           (socket.alpnProtocol === "h2" ? http2 : http1).emit("connection", socket);
         },
       )
-    : createNetServer((socket) => route(socket, http1, http2, headersTimeout));
+    : createNetServer({ noDelay: true }, (socket) => route(socket, http1, http2, headersTimeout));
   // http1 never listens itself, but its connection tracking (which enforces
   // headersTimeout and requestTimeout, and lets closeIdleConnections work)
   // starts on its "listening" event.

@@ -72,7 +72,11 @@ export function createRestRoute(options: RestRouteOptions): Handler {
       });
     }
     const abort = new AbortController();
-    res.once("close", () => abort.abort());
+    // Only a response that closes unanswered means the client went away; aborting after the
+    // answer would cost a DOMException and the signal's listeners on every request.
+    res.once("close", () => {
+      if (!res.writableEnded) abort.abort();
+    });
     const result = await refresh({ bodyToken, cookieToken, clientAddress }, abort.signal);
     const headers: Record<string, string> = { ...NO_STORE };
     const setCookie = rotatedCookie(result, cookie, path);
