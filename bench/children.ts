@@ -4,7 +4,7 @@
  * (their CPU time and peak RSS among them). Every child exits when the runner goes away.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 
 export interface Command {
   id: number;
@@ -18,22 +18,45 @@ export interface Usage {
   /** process.resourceUsage().maxRSS: the peak resident set so far, in bytes. */
   maxRssBytes: number;
   rssBytes: number;
-  /** How long the event loop was held up since the last ask (10 ms resolution). */
+  /**
+   * How long the event loop was held up since the last ask, beyond the sampling timer's own
+   * period (node's histogram counts the period itself: an idle loop reads 10 ms, not 0).
+   */
   loopDelayMs: { p99: number; max: number };
+  /** Garbage collections since the last ask: how many, their longest pause, their sum. */
+  gc: { count: number; maxMs: number; totalMs: number };
 }
 
-const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+const LOOP_RESOLUTION_MS = 10;
+const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 loopDelay.enable();
+const gc = { count: 0, maxMs: 0, totalMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.count += 1;
+    gc.totalMs += entry.duration;
+    gc.maxMs = Math.max(gc.maxMs, entry.duration);
+  }
+}).observe({ entryTypes: ["gc"] });
 
-function usage(): Usage {
+const beyondPeriod = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
+
+export function usage(): Usage {
   const cpu = process.cpuUsage();
   const result: Usage = {
     cpuUs: cpu.user + cpu.system,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     rssBytes: process.memoryUsage.rss(),
-    loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+    loopDelayMs: {
+      p99: loopDelay.count > 0 ? beyondPeriod(loopDelay.percentile(99)) : 0,
+      max: loopDelay.count > 0 ? beyondPeriod(loopDelay.max) : 0,
+    },
+    gc: { ...gc },
   };
   loopDelay.reset();
+  gc.count = 0;
+  gc.maxMs = 0;
+  gc.totalMs = 0;
   return result;
 }
 

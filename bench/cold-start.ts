@@ -2,17 +2,19 @@
  * Cold start to ready: spawn `node src/main.ts` (pinned to the server core) and time until
  * GET /readyz answers 200, polling every 2 ms. With the fake's COGNITO_* settings that is the
  * production path (config, app, listen, JWKS); without any, the embedded emulator starts too.
+ * With `--before <dir>`, that checkout's src/main.ts starts too, alternating with this one's.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { get } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pinned } from "./children.ts";
+import { median } from "./load/stats.ts";
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -43,10 +45,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function coldStartOnce(
   env: Record<string, string>,
   cpus: string | undefined,
+  root = ROOT,
+  nodeFlags: readonly string[] = [],
   timeoutMs = 60_000,
 ): Promise<number> {
   const port = await freePort();
-  const [file, args] = pinned(cpus, [MAIN]);
+  const [file, args] = pinned(cpus, [...nodeFlags, join(resolve(root), "src", "main.ts")]);
   const started = performance.now();
   const child = spawn(file, args, {
     env: { ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
@@ -86,9 +90,13 @@ export interface ColdStart {
 }
 
 export interface ColdStarts {
-  withoutEmulator: ColdStart;
+  /** firstMs: the first start, with an empty compile cache; the median is of the others. */
+  withoutEmulator: ColdStart & { firstMs?: number };
   withEmulator?: ColdStart & {
-    /** The first start, on an empty data folder (a fresh clone); the others reuse it. */
+    /**
+     * The first start, on an empty data folder (a fresh clone); the others reuse it. With a
+     * "before", that root's first start comes second, on the folder the first one made.
+     */
     firstMs: number;
   };
 }
@@ -98,15 +106,67 @@ export function baseEnv(): Record<string, string> {
   return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir() };
 }
 
-export async function emulatorStarts(runs: number, cpus: string | undefined): Promise<number[]> {
-  const dataDir = mkdtempSync(join(tmpdir(), "bench-embedded-"));
-  try {
-    const samples: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      samples.push(await coldStartOnce({ ...baseEnv(), LOCAL_DATA_DIR: dataDir }, cpus));
+function summary(samples: number[]): ColdStart {
+  return {
+    runs: samples.length,
+    samplesMs: samples.map(Math.round),
+    medianMs: Math.round(median(samples)),
+  };
+}
+
+export interface ColdStartOptions {
+  /** The fake's COGNITO_* settings (the production path). */
+  env: Record<string, string>;
+  cpus: string | undefined;
+  runs: number;
+  emulator: boolean;
+  /** Checkouts to start, alternately: this one first, then the "before" one if any. */
+  roots: readonly string[];
+  nodeFlags: readonly string[];
+  log: (line: string) => void;
+}
+
+/**
+ * Cold starts of each root, alternating run by run so that both see the same machine. Each
+ * root starts once more than `runs`: that first start is reported apart (firstMs), because
+ * the service keeps a compile cache (in TMPDIR, here a fresh folder per bench run) that only
+ * the starts after it read. The embedded emulator's data folder is fresh too: its first start
+ * creates it, as on a fresh clone.
+ */
+export async function coldStarts(options: ColdStartOptions): Promise<ColdStarts[]> {
+  const { roots, runs, cpus, nodeFlags } = options;
+  const scratch = mkdtempSync(join(tmpdir(), "bench-cold-"));
+  const series = async (env: Record<string, string>) => {
+    const samples = roots.map(() => [] as number[]);
+    for (let i = 0; i <= runs; i++) {
+      for (const [r, root] of roots.entries()) {
+        samples[r]?.push(await coldStartOnce(env, cpus, root, nodeFlags));
+      }
     }
-    return samples;
+    return samples.map(([first = Number.NaN, ...rest]) => ({
+      ...summary(rest),
+      firstMs: Math.round(first),
+    }));
+  };
+  try {
+    const withoutEmulator = await series({ ...options.env, TMPDIR: scratch });
+    const results: ColdStarts[] = withoutEmulator.map((result) => ({ withoutEmulator: result }));
+    for (const [r, result] of results.entries()) {
+      options.log(
+        `cold start without the emulator (${roots[r]}): median ${result.withoutEmulator.medianMs} ms, first ${result.withoutEmulator.firstMs} ms`,
+      );
+    }
+    if (!options.emulator || runs === 0) return results;
+    const dataDir = join(scratch, "embedded");
+    const withEmulator = await series({ ...baseEnv(), TMPDIR: scratch, LOCAL_DATA_DIR: dataDir });
+    for (const [r, result] of results.entries()) {
+      result.withEmulator = withEmulator[r];
+      options.log(
+        `cold start with the emulator (${roots[r]}): median ${result.withEmulator?.medianMs} ms`,
+      );
+    }
+    return results;
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }

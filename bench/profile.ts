@@ -7,11 +7,12 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Child, hasTaskset, killAll, pinSelf, spawnChild } from "./children.ts";
 import { baseEnv } from "./cold-start.ts";
 import { createDriver } from "./drivers.ts";
-import { TARGETS } from "./targets.ts";
+import { TARGETS, withBefore } from "./targets.ts";
 
 const FAKE = fileURLToPath(new URL("./fake/fake-cognito.ts", import.meta.url));
 const SERVER = fileURLToPath(new URL("./servers/entry.ts", import.meta.url));
@@ -144,6 +145,9 @@ export interface ProfileOptions {
   durationMs: number;
   concurrency: number;
   pin: boolean;
+  /** Another checkout: targets "before-<id>" run its src/ (see harness.ts). */
+  before?: string | undefined;
+  nodeFlags?: readonly string[] | undefined;
   log: (line: string) => void;
 }
 
@@ -163,14 +167,20 @@ export async function profileTargets(options: ProfileOptions): Promise<ProfileSu
     const fake = await spawnChild(FAKE, { name: "fake", env: baseEnv(), cpus: loadCpus });
     children.push(fake);
     const summaries: ProfileSummary[] = [];
+    const known = withBefore(TARGETS, options.before && resolve(options.before));
     for (const id of options.targets) {
-      const target = TARGETS.find((each) => each.id === id);
-      if (!target) throw new Error(`no such target: ${id}`);
+      const target = known.find((each) => each.id === id);
+      if (!target) throw new Error(`no such target: ${id}${options.before ? "" : " (--before?)"}`);
       const server = await spawnChild(SERVER, {
         name: id,
         args: [target.server],
-        env: { ...baseEnv(), ...(fake.ready.env as Record<string, string>) },
+        env: {
+          ...baseEnv(),
+          ...(fake.ready.env as Record<string, string>),
+          ...(target.srcRoot ? { BENCH_SRC_ROOT: target.srcRoot } : {}),
+        },
         cpus: serverCpus,
+        execArgv: [...(options.nodeFlags ?? [])],
       });
       children.push(server);
       const driver = createDriver(target.protocol, server.ready.port as number);

@@ -1,7 +1,11 @@
 /**
  * npm run bench [-- --quick] [-- --duration 4] [-- --rounds 3] [-- --targets a,b] [-- --no-pin]
- *   [-- --no-cold-start] [-- --no-emulator] [-- --no-write]
+ *   [-- --no-cold-start] [-- --no-emulator] [-- --no-write] [-- --before <dir>]
+ *   [-- --node-flags "--max-semi-space-size=1"]
  * npm run bench -- --profile service-rest,raw-http [--duration 8]: CPU profiles under load.
+ * --before <dir>: every target also runs <dir>'s src/ (a checkout of an earlier commit, e.g.
+ *   `git worktree add .local/before HEAD` before editing, with node_modules symlinked), interleaved
+ *   with this one's, and the report compares them; with --profile, "before-<id>" profiles that one.
  * BENCH_DURATION (seconds per measured run) works too. Prints the table, writes the JSON under
  * bench/results/ and says where.
  */
@@ -25,6 +29,8 @@ const { values } = parseArgs({
     "no-emulator": { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
     profile: { type: "string" },
+    before: { type: "string" },
+    "node-flags": { type: "string" },
   },
 });
 
@@ -50,6 +56,8 @@ const options = {
   pin: !values["no-pin"],
   coldStartRuns: values["no-cold-start"] ? 0 : base.coldStartRuns,
   emulator: !values["no-emulator"],
+  before: values.before,
+  nodeFlags: values["node-flags"]?.split(" ").filter(Boolean),
   log: (line: string) => process.stderr.write(`bench: ${line}\n`),
 };
 
@@ -60,6 +68,8 @@ if (values.profile) {
     durationMs: seconds ? seconds * 1000 : 8000,
     concurrency: options.concurrency,
     pin: options.pin,
+    before: values.before,
+    nodeFlags: options.nodeFlags,
     log: options.log,
   });
   process.stdout.write(`\n${summaries.map(formatProfile).join("\n\n")}\n\n`);

@@ -3,6 +3,7 @@
  * every driver, the added-latency, upstream and cold-start phases) and prints a well-formed
  * table. No speed is asserted here; the figures come from `npm run bench`.
  */
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type BenchResult, FULL, runBench } from "../bench/harness.ts";
 import { packageOf, summarize } from "../bench/profile.ts";
@@ -84,6 +85,41 @@ describe("bench harness", () => {
     expect(latency?.length).toBe(2 + result.addedLatency.length);
     expect(printed).toMatch(/provider calls per refresh/);
     expect(printed).toMatch(/Cold start to ready/);
+  });
+
+  it("runs a checkout's src/ as the before of each target, interleaved", {
+    timeout: 120_000,
+  }, async () => {
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const result = await runBench({
+      ...FULL,
+      durationMs: 80,
+      warmupMs: 20,
+      rounds: 1,
+      concurrency: 2,
+      latencyDurationMs: 100,
+      providerLatencyMs: 5,
+      latencyRounds: 1,
+      coldStartRuns: 1,
+      emulator: false,
+      pin: false,
+      targets: ["service-rest", "raw-http"],
+      before: root,
+      log: () => undefined,
+    });
+    expect(result.targets.map((target) => [target.id, target.variant])).toEqual([
+      ["service-rest", "after"],
+      ["before-service-rest", "before"],
+      ["raw-http", "after"],
+      ["before-raw-http", "before"],
+    ]);
+    expect(result.targets.find((t) => t.id === "before-service-rest")?.raw).toBe("before-raw-http");
+    expect(result.before?.dir).toBe(root.replace(/\/$/, ""));
+    expect(result.coldStartBefore?.withoutEmulator.runs).toBe(1);
+    const printed = formatTable(result);
+    expect(printed).toMatch(/Before → after/);
+    expect(printed).toMatch(/service REST route \(before\)/);
+    expect(printed).toMatch(/Targets, before:/);
   });
 
   it("summarizes a CPU profile by package, inclusive of callees", () => {

@@ -23,6 +23,9 @@ function routes(work: Work) {
 }
 
 export function connectBareServer(work: Work, httpVersion: "1.1" | "2"): Server | Http2Server {
-  const handler = connectNodeAdapter({ routes: routes(work) });
+  // Answers uncompressed, as the service does (src/transport/rpc-adapter.ts): connect-node's
+  // default gzips answers over 1 KiB for clients that accept it (grpc-js does), which would
+  // make this baseline do more work than the service, not the same.
+  const handler = connectNodeAdapter({ routes: routes(work), compressMinBytes: 0xffffffff });
   return httpVersion === "2" ? createHttp2Server(handler) : createHttp1Server(handler);
 }

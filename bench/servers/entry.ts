@@ -2,15 +2,15 @@
  * Child-process entry: starts one server under test on a free loopback port, tells the runner
  * its port over IPC, and answers the runner's commands (CPU time, peak RSS, exit).
  *   node bench/servers/entry.ts <service|raw-http|raw-http2|express|grpc-js|connect-bare-h1|connect-bare-h2>
- * The fake's COGNITO_* settings come in the environment.
+ * The fake's COGNITO_* settings come in the environment; BENCH_SRC_ROOT names another checkout
+ * whose src/ to run instead of this one's (see source.ts).
  */
 import { writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Http2Server } from "node:http2";
 import { Session } from "node:inspector";
 import type { AddressInfo } from "node:net";
-import { createApp, type ResolvedConfig } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
+import type { ResolvedConfig } from "../../src/app.ts";
 import { serveCommands } from "../children.ts";
 import { connectBareServer } from "./connect-bare.ts";
 import { expressServer } from "./express.ts";
@@ -18,6 +18,7 @@ import { grpcJsServer } from "./grpc-js.ts";
 import { SERVER_KINDS, type ServerKind } from "./kinds.ts";
 import { rawHttpServer } from "./raw-http.ts";
 import { rawHttp2Server } from "./raw-http2.ts";
+import { loadSource, type Source } from "./source.ts";
 import { createWork } from "./work.ts";
 
 interface Started {
@@ -38,7 +39,7 @@ async function listen(server: Server | Http2Server, close: () => void): Promise<
   };
 }
 
-async function startService(): Promise<Started> {
+async function startService({ loadConfig, createApp }: Source): Promise<Started> {
   const config = loadConfig({
     ...process.env,
     PORT: "0",
@@ -52,11 +53,11 @@ async function startService(): Promise<Started> {
   return { port, close: () => app.close(1000) };
 }
 
-async function start(kind: ServerKind): Promise<Started> {
+async function start(kind: ServerKind, source: Source): Promise<Started> {
   if (kind === "service") {
-    return startService();
+    return startService(source);
   }
-  const work = createWork(process.env);
+  const work = createWork(process.env, source);
   await work.hydrate();
   const destroy = () => work.destroy();
   switch (kind) {
@@ -88,15 +89,19 @@ if (!(SERVER_KINDS as readonly string[]).includes(kind)) {
   process.stderr.write(`unknown server kind: ${kind}\n`);
   process.exit(2);
 }
-const started = await start(kind);
+const started = await start(kind, await loadSource(process.env.BENCH_SRC_ROOT));
 // The V8 CPU profiler (what --cpu-prof uses), switched on and off by the runner so that a
-// profile covers only steady load: not start-up, not warm-up.
-const inspector = new Session();
-inspector.connect();
+// profile covers only steady load: not start-up, not warm-up. Connected only when asked, so
+// that a server that is not profiled carries no inspector session.
+let inspector: Session | undefined;
 const post = (method: string, params?: object) =>
-  new Promise<unknown>((resolve, reject) =>
-    inspector.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
-  );
+  new Promise<unknown>((resolve, reject) => {
+    if (!inspector) {
+      inspector = new Session();
+      inspector.connect();
+    }
+    inspector.post(method, params, (error, result) => (error ? reject(error) : resolve(result)));
+  });
 serveCommands(
   { port: started.port },
   async (message) => {
@@ -108,6 +113,17 @@ serveCommands(
     }
     if (message.cmd === "profile-stop") {
       const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+      writeFileSync(String(message.path), JSON.stringify(profile));
+      return true;
+    }
+    // What the heap holds: allocations sampled since the start and still alive at the stop.
+    if (message.cmd === "heap-sample-start") {
+      await post("HeapProfiler.enable");
+      await post("HeapProfiler.startSampling", { samplingInterval: 4096 });
+      return true;
+    }
+    if (message.cmd === "heap-sample-stop") {
+      const { profile } = (await post("HeapProfiler.stopSampling")) as { profile: unknown };
       writeFileSync(String(message.path), JSON.stringify(profile));
       return true;
     }

@@ -4,12 +4,8 @@
  * (same options) to the same fake, then both returned tokens verified against the fake's JWKS.
  * What the baselines do not do is the service's own: limits, coalescing, policy, CORS, routing.
  */
-import { createCognitoClient } from "../../src/cognito/cognito-client.ts";
-import { createCognitoProvider } from "../../src/cognito/cognito-provider.ts";
-import { createTokenVerifier } from "../../src/cognito/token-verifier.ts";
-import { loadConfig } from "../../src/config.ts";
-
 import type { Tokens } from "./bytes.ts";
+import type { Source } from "./source.ts";
 
 export type { Tokens } from "./bytes.ts";
 
@@ -20,7 +16,8 @@ export interface Work {
   destroy(): void;
 }
 
-export function createWork(env: Record<string, string | undefined>): Work {
+export function createWork(env: Record<string, string | undefined>, source: Source): Work {
+  const { loadConfig, createCognitoClient, createCognitoProvider, createTokenVerifier } = source;
   const config = loadConfig(env);
   if (config.cognito === "embedded") {
     throw new Error("the bench servers need the fake's COGNITO_* settings");
