@@ -2,7 +2,9 @@
  * Cold start to ready: spawn `node src/main.ts` (pinned to the server core) and time until
  * GET /readyz answers 200, polling every 2 ms. With the fake's COGNITO_* settings that is the
  * production path (config, app, listen, JWKS); without any, the embedded emulator starts too.
- * With `--before <dir>`, that checkout's src/main.ts starts too, alternating with this one's.
+ * The image's start, the bundle deploy/bundle.ts makes (`node dist/main.mjs`), is timed the
+ * same way, with Cognito configured. With `--before <dir>`, that checkout starts too (its
+ * src/main.ts, and its src/ bundled by this checkout's bundler), alternating with this one.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,6 +13,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundle } from "../deploy/bundle.ts";
 import { pinned } from "./children.ts";
 import { median } from "./load/stats.ts";
 
@@ -45,12 +48,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function coldStartOnce(
   env: Record<string, string>,
   cpus: string | undefined,
-  root = ROOT,
+  entry = join(ROOT, "src", "main.ts"),
   nodeFlags: readonly string[] = [],
   timeoutMs = 60_000,
 ): Promise<number> {
   const port = await freePort();
-  const [file, args] = pinned(cpus, [...nodeFlags, join(resolve(root), "src", "main.ts")]);
+  const [file, args] = pinned(cpus, [...nodeFlags, entry]);
   const started = performance.now();
   const child = spawn(file, args, {
     env: { ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
@@ -64,13 +67,13 @@ export async function coldStartOnce(
   try {
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`src/main.ts exited before ready: ${stderr.trim().slice(0, 500)}`);
+        throw new Error(`${entry} exited before ready: ${stderr.trim().slice(0, 500)}`);
       }
       if ((await readyStatus(port)) === 200) {
         return performance.now() - started;
       }
       if (performance.now() - started > timeoutMs) {
-        throw new Error(`src/main.ts not ready within ${timeoutMs} ms`);
+        throw new Error(`${entry} not ready within ${timeoutMs} ms`);
       }
       await sleep(2);
     }
@@ -92,6 +95,8 @@ export interface ColdStart {
 export interface ColdStarts {
   /** firstMs: the first start, with an empty compile cache; the median is of the others. */
   withoutEmulator: ColdStart & { firstMs?: number };
+  /** The image's start (`node dist/main.mjs`, Cognito configured); firstMs as above. */
+  bundle?: ColdStart & { firstMs?: number };
   withEmulator?: ColdStart & {
     /**
      * The first start, on an empty data folder (a fresh clone); the others reuse it. With a
@@ -136,11 +141,11 @@ export interface ColdStartOptions {
 export async function coldStarts(options: ColdStartOptions): Promise<ColdStarts[]> {
   const { roots, runs, cpus, nodeFlags } = options;
   const scratch = mkdtempSync(join(tmpdir(), "bench-cold-"));
-  const series = async (env: Record<string, string>) => {
-    const samples = roots.map(() => [] as number[]);
+  const series = async (env: Record<string, string>, entries: readonly string[]) => {
+    const samples = entries.map(() => [] as number[]);
     for (let i = 0; i <= runs; i++) {
-      for (const [r, root] of roots.entries()) {
-        samples[r]?.push(await coldStartOnce(env, cpus, root, nodeFlags));
+      for (const [r, entry] of entries.entries()) {
+        samples[r]?.push(await coldStartOnce(env, cpus, entry, nodeFlags));
       }
     }
     return samples.map(([first = Number.NaN, ...rest]) => ({
@@ -149,16 +154,31 @@ export async function coldStarts(options: ColdStartOptions): Promise<ColdStarts[
     }));
   };
   try {
-    const withoutEmulator = await series({ ...options.env, TMPDIR: scratch });
-    const results: ColdStarts[] = withoutEmulator.map((result) => ({ withoutEmulator: result }));
+    const mains = roots.map((root) => join(resolve(root), "src", "main.ts"));
+    const bundles = await Promise.all(
+      roots.map((root, r) => bundle(root, join(scratch, `dist-${r}`))),
+    );
+    // Interleaved, source and bundle, this checkout and the before: the same machine for all.
+    const env = { ...options.env, TMPDIR: scratch };
+    const without = await series(
+      env,
+      mains.flatMap((main, r) => [main, bundles[r] ?? main]),
+    );
+    const results: ColdStarts[] = roots.map((_, r) => ({
+      withoutEmulator: without[2 * r] as ColdStart,
+      bundle: without[2 * r + 1],
+    }));
     for (const [r, result] of results.entries()) {
       options.log(
-        `cold start without the emulator (${roots[r]}): median ${result.withoutEmulator.medianMs} ms, first ${result.withoutEmulator.firstMs} ms`,
+        `cold start without the emulator (${roots[r]}): median ${result.withoutEmulator.medianMs} ms, first ${result.withoutEmulator.firstMs} ms; bundle: median ${result.bundle?.medianMs} ms, first ${result.bundle?.firstMs} ms`,
       );
     }
     if (!options.emulator || runs === 0) return results;
     const dataDir = join(scratch, "embedded");
-    const withEmulator = await series({ ...baseEnv(), TMPDIR: scratch, LOCAL_DATA_DIR: dataDir });
+    const withEmulator = await series(
+      { ...baseEnv(), TMPDIR: scratch, LOCAL_DATA_DIR: dataDir },
+      mains,
+    );
     for (const [r, result] of results.entries()) {
       result.withEmulator = withEmulator[r];
       options.log(

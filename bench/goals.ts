@@ -71,10 +71,17 @@ export function goals(result: BenchResult, variant: "after" | "before" = "after"
   }
   const cold = variant === "before" ? result.coldStartBefore : result.coldStart;
   if (cold && cold.withoutEmulator.runs > 0) {
+    // The production start is the image's: the bundle. src/main.ts is shown beside it.
+    const start = cold.bundle && cold.bundle.runs > 0 ? cold.bundle : cold.withoutEmulator;
+    const what = start === cold.bundle ? "node dist/main.mjs" : "node src/main.ts";
     out.push({
       name: "cold start to ready ≤ 300 ms (no emulator)",
-      measured: `median ${fmt(cold.withoutEmulator.medianMs)} ms`,
-      met: cold.withoutEmulator.medianMs <= 300,
+      measured:
+        `${what}: median ${fmt(start.medianMs)} ms, first ${fmt(start.firstMs ?? Number.NaN)} ms` +
+        (start === cold.bundle
+          ? `; node src/main.ts ${fmt(cold.withoutEmulator.medianMs)} ms`
+          : ""),
+      met: start.medianMs <= 300,
     });
   }
   for (const latency of result.addedLatency) {

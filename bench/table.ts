@@ -125,7 +125,7 @@ export function formatTable(result: BenchResult): string {
   if (coldStart.withoutEmulator.runs > 0) {
     lines.push(
       "",
-      `Cold start to ready (spawn \`node src/main.ts\` until /readyz is 200, median of ${coldStart.withoutEmulator.runs} after a first start):`,
+      `Cold start to ready (spawn node until /readyz is 200, median of ${coldStart.withoutEmulator.runs} after a first start):`,
       "",
       ...coldStartLines(coldStart, ""),
       ...(result.coldStartBefore ? coldStartLines(result.coldStartBefore, " (before)") : []),
@@ -145,12 +145,22 @@ function coldStartLines(cold: ColdStarts, suffix: string): string[] {
   const range = (samples: number[]) => `${num(Math.min(...samples))}–${num(Math.max(...samples))}`;
   const firstWithout = cold.withoutEmulator.firstMs;
   const lines = [
-    `- without the emulator (Cognito configured)${suffix}: ${num(cold.withoutEmulator.medianMs)} ms ` +
+    `- \`node src/main.ts\`, without the emulator (Cognito configured)${suffix}: ${num(cold.withoutEmulator.medianMs)} ms ` +
       `(${range(cold.withoutEmulator.samplesMs)})` +
       (firstWithout === undefined
         ? ""
         : `; first start (empty compile cache): ${num(firstWithout)} ms`),
   ];
+  const { bundle } = cold;
+  if (bundle && bundle.runs > 0) {
+    lines.push(
+      `- the image's start, \`node dist/main.mjs\` (the bundle, Cognito configured)${suffix}: ${num(bundle.medianMs)} ms ` +
+        `(${range(bundle.samplesMs)})` +
+        (bundle.firstMs === undefined
+          ? ""
+          : `; first start (empty compile cache): ${num(bundle.firstMs)} ms`),
+    );
+  }
   const emulator = cold.withEmulator;
   if (emulator) {
     const first = Number.isFinite(emulator.firstMs)

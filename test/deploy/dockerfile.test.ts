@@ -79,10 +79,29 @@ describe("the image", () => {
       expect(command).toContain("--omit=dev");
       expect(command).toContain("--ignore-scripts");
     }
-    // Nowhere else does a full install sneak devDependencies in.
-    expect(stages.flatMap(npmInstalls).every((command) => command.includes("--omit=dev"))).toBe(
-      true,
+  });
+
+  it("takes only the bundle from the stage that installs devDependencies", () => {
+    const full = stages.filter((stage) =>
+      npmInstalls(stage).some((command) => !command.includes("--omit=dev")),
     );
+    expect(full.map((stage) => stage.name)).toEqual(["build"]);
+    expect(final.name).not.toBe("build");
+    const taken = copies(final).filter((copy) => copy.from === "build");
+    expect(taken.flatMap((copy) => copy.sources)).toEqual(["/app/dist"]);
+    // Nor does another stage pass the build's node_modules on.
+    for (const stage of stages) {
+      for (const copy of copies(stage).filter((c) => c.from === "build")) {
+        expect(copy.sources.join(" ")).not.toMatch(/node_modules/);
+      }
+    }
+  });
+
+  it("builds the bundle with the repository's bundler, after installing from the lockfile", () => {
+    const build = stageNamed("build") as Stage;
+    const runs = instructions(build, "RUN").map(({ args }) => flagsAndWords(args).words.join(" "));
+    expect(runs.at(-1)).toBe("node deploy/bundle.ts");
+    expect(runs[0]).toMatch(/^npm ci\b.*--ignore-scripts/);
   });
 
   it("needs no install script from any production dependency (--ignore-scripts is safe)", () => {
@@ -107,11 +126,11 @@ describe("the image", () => {
     expect(command?.[2]).toContain("process.env.PORT");
   });
 
-  it("starts with `node src/main.ts` in exec form, so node gets SIGTERM itself", () => {
+  it("starts the bundle with `node dist/main.mjs` in exec form, so node gets SIGTERM itself", () => {
     expect(instructions(final, "ENTRYPOINT")).toEqual([]);
     const cmd = instructions(final, "CMD");
     expect(cmd).toHaveLength(1);
-    expect(execForm(cmd[0]?.args ?? "")).toEqual(["node", "src/main.ts"]);
+    expect(execForm(cmd[0]?.args ?? "")).toEqual(["node", "dist/main.mjs"]);
   });
 
   it("copies every file the runtime reads, and the build context holds them", () => {
@@ -121,15 +140,15 @@ describe("the image", () => {
         .flatMap((copy) => copy.sources),
     );
     const finalSources = copies(final).flatMap((copy) => copy.sources);
-    for (const needed of ["src", "gen", "package.json", "package-lock.json"]) {
-      expect(finalSources).toContain(needed);
-    }
+    expect(finalSources.sort()).toEqual(["/app/dist", "/app/node_modules"]);
     for (const source of fromContext) {
       expect(existsSync(`${ROOT}${source}`), source).toBe(true);
       expect(isIgnored(source, ignored), source).toBe(false);
     }
-    // Read at start-up, next to the code (not imported, so easy to lose).
-    for (const file of ["src/main.ts", "src/transport/openapi.json", "gen/worth"]) {
+    // What the bundle is made of, the openapi.json it copies (not imported, so easy to lose)
+    // and the bundler itself.
+    const built = ["src/main.ts", "src/transport/openapi.json", "gen/worth", "deploy/bundle.ts"];
+    for (const file of built) {
       expect(isIgnored(file, ignored), file).toBe(false);
     }
   });
@@ -148,7 +167,8 @@ describe(".dockerignore", () => {
   });
 
   it("lets nothing into the build context that the image does not COPY", () => {
-    for (const path of [".env", ".npmrc", "README.md", "deploy", "proto", "new-folder/x.ts"]) {
+    const paths = [".env", ".npmrc", "README.md", "deploy/kubernetes.yaml", "proto", "new/x.ts"];
+    for (const path of paths) {
       expect(isIgnored(path, ignored), path).toBe(true);
     }
   });

@@ -63,12 +63,18 @@ async function replay(stage: Stage, root: string, scratch: string): Promise<void
   }
   for (const { args } of instructions(stage, "RUN")) {
     const [program, ...rest] = flagsAndWords(args).words;
-    // Only npm runs in the image's build: anything else would need replaying here too.
-    if (program !== "npm" || rest.some((word) => /[;&|<>$`]/.test(word))) {
+    // Only npm and a node script run in the image's build: anything else would need
+    // replaying here too.
+    if (rest.some((word) => /[;&|<>$`]/.test(word))) throw new Error(`cannot replay RUN ${args}`);
+    if (program === "node") {
+      // The image's node, this Node: the same major (tested below).
+      await run(process.execPath, rest, { cwd: root, timeout: INSTALL_TIMEOUT_MS });
+    } else if (program === "npm") {
+      // --prefer-offline: the same packages, from the warm npm cache when it has them.
+      await run("npm", [...rest, "--prefer-offline"], { cwd: root, timeout: INSTALL_TIMEOUT_MS });
+    } else {
       throw new Error(`cannot replay RUN ${args}`);
     }
-    // --prefer-offline: the same packages, from the warm npm cache when it has them.
-    await run("npm", [...rest, "--prefer-offline"], { cwd: root, timeout: INSTALL_TIMEOUT_MS });
   }
 }
 
@@ -175,7 +181,9 @@ describe("the image's production install, replayed without Docker", () => {
     for (const name of ["cognito-local", "pino-pretty", "vitest", "node", "typescript"]) {
       expect(installed(name), name).toBe(false);
     }
-    expect(existsSync(join(app, "src", "local"))).toBe(false);
+    // Only the bundle: no source, so no emulator either.
+    expect(existsSync(join(app, "dist", "main.mjs"))).toBe(true);
+    expect(existsSync(join(app, "src"))).toBe(false);
   });
 
   it("starts with production config and becomes ready once the JWKS is loaded", async () => {
