@@ -19,6 +19,8 @@ if (skip) {
 }
 
 const LIMIT = 30;
+/** How long after a replica died nginx may still send a request down a connection to it. */
+const STALE_CONNECTION_MS = 500;
 
 describe.skipIf(skip)("three replicas behind nginx, limits shared in Redis", () => {
   let fake: FakeCognito;
@@ -96,13 +98,33 @@ describe.skipIf(skip)("three replicas behind nginx, limits shared in Redis", () 
     // only ones lost are those the killed replica was answering, ended with UNAVAILABLE, a
     // code gRPC clients retry. Anything else lost would be a failure of the cluster.
     const lost = answers.filter((answer) => !answer.ok);
-    expect(otherThanGrpcOn(victimPort, lost)).toEqual([]);
-    expect(lost.filter((answer) => answer.startedAt > goneAt)).toEqual([]);
-    expect(lost.length).toBeLessThanOrEqual(6);
+    const seen = JSON.stringify({ goneAt, lost });
+    // When the replica had begun answering, nginx has passed its headers on and can only
+    // reset the stream (INTERNAL_ERROR; connect-node says Internal, with no header to tell
+    // which replica). Seen in about 1 run in 10 with another process busy on one core.
+    const reset = (a: Answer) =>
+      a.outcome === `Internal: Stream closed with error code NGHTTP2_INTERNAL_ERROR` &&
+      a.startedAt <= goneAt;
+    expect(
+      otherThanGrpcOn(
+        victimPort,
+        lost.filter((a) => !reset(a)),
+      ),
+      seen,
+    ).toEqual([]);
+    // nginx can still hand a new gRPC request to a kept-alive connection to the dead replica
+    // until it has read that connection's reset: a moment, not more.
+    const late = lost.filter((answer) => answer.startedAt > goneAt + STALE_CONNECTION_MS);
+    expect(late, seen).toEqual([]);
+    expect(lost.length, seen).toBeLessThanOrEqual(6);
     expect(answers.length).toBeGreaterThan(100);
-    // Some requests did meet the dead replica and were passed on: the kill was felt.
-    const retried = answers.filter((a) => a.tried.length > 1 && a.tried.includes(victimPort));
-    expect(retried.length).toBeGreaterThan(0);
+    // Some requests did meet the dead replica: passed on to another (REST, or any request
+    // whose connection was refused), or lost there (gRPC). Which of the two depends on what
+    // was in flight on it at the kill; nginx then skips it for fail_timeout (2 s).
+    const met = answers.filter(
+      (a) => a.tried.includes(victimPort) && (a.tried.length > 1 || !a.ok),
+    );
+    expect(met.length, seen).toBeGreaterThan(0);
   });
 
   it("drains a replica under load: exit 0, no request failed, then no answer from it", async () => {
