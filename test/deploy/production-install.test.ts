@@ -5,7 +5,7 @@
  * production dependency missing from package.json, a runtime file left out of a COPY, or a
  * production start that imports a devDependency fails here. Tokens are asserted on, not printed.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -14,6 +14,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isJwt, JSON_TYPE, REST_PATH, rpcClient } from "../support/clients.ts";
 import { type FakeCognito, startFakeCognito } from "../support/fake-cognito/index.ts";
+import { type MainProcess, spawnMain } from "../support/spawn-main.ts";
 import {
   copies,
   dockerignore,
@@ -85,31 +86,17 @@ function files(root: string): string[] {
 }
 
 /** Every process started, so afterAll can stop any a failed or timed-out test left behind. */
-const children = new Set<ChildProcess>();
+const children = new Set<MainProcess>();
 
-interface Started {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | string>;
-}
+const outputOf = (started: MainProcess) => started.stdout() + started.stderr();
 
 /** The final stage's CMD, `node` being this Node, in the image's folder, with only `env`. */
-function startImage(app: string, env: Record<string, string>): Started {
+function startImage(app: string, env: Record<string, string>): MainProcess {
   const [program, ...args] = execForm(instructions(final, "CMD")[0]?.args ?? "") ?? [];
   expect(program).toBe("node");
-  const child = spawn(process.execPath, args, { cwd: app, env: { PATH: "/usr/bin:/bin", ...env } });
-  children.add(child);
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | string>((resolve) => {
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? -1));
-  });
-  return { child, output: () => output, exited };
+  const started = spawnMain({ PATH: "/usr/bin:/bin", ...env }, { args, cwd: app });
+  children.add(started);
+  return started;
 }
 
 async function until<T>(what: string, check: () => T | undefined, timeoutMs = 20_000) {
@@ -138,7 +125,7 @@ describe("the image's production install, replayed without Docker", () => {
   let scratch: string;
   let app: string;
   let fake: FakeCognito;
-  let service: Started | undefined;
+  let service: MainProcess | undefined;
   let baseUrl: string;
   let port: number;
   let filesBefore: string[];
@@ -153,7 +140,7 @@ describe("the image's production install, replayed without Docker", () => {
   }, INSTALL_TIMEOUT_MS + 30_000);
 
   afterAll(async () => {
-    for (const child of children) {
+    for (const { child } of children) {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     }
     await fake?.close();
@@ -190,8 +177,8 @@ describe("the image's production install, replayed without Docker", () => {
     service = startImage(app, { ...fake.env, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info" });
     const started = service;
     const url = await until("the listening line", () => {
-      if (started.child.exitCode !== null) throw new Error(`exited: ${started.output()}`);
-      return /"url":"([^"]+)"/.exec(started.output())?.[1];
+      if (started.child.exitCode !== null) throw new Error(`exited: ${outputOf(started)}`);
+      return /"url":"([^"]+)"/.exec(outputOf(started))?.[1];
     });
     baseUrl = url;
     port = Number(new URL(url).port);
@@ -237,10 +224,10 @@ describe("the image's production install, replayed without Docker", () => {
   it("without COGNITO_* refuses to start: the embedded emulator is not in the image", async () => {
     const unconfigured = startImage(app, { HOST: "127.0.0.1", PORT: "0" });
     expect(await unconfigured.exited).toBe(1);
-    expect(unconfigured.output()).toContain(
+    expect(outputOf(unconfigured)).toContain(
       "no COGNITO_* configured and the embedded emulator (development only) is not installed",
     );
-    expect(unconfigured.output()).toContain("set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID");
-    expect(unconfigured.output()).not.toContain('"message":"listening"');
+    expect(outputOf(unconfigured)).toContain("set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID");
+    expect(outputOf(unconfigured)).not.toContain('"message":"listening"');
   });
 });

@@ -13,9 +13,19 @@ export interface MainProcess {
   waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** Runs src/main.ts as a real process, with only the environment given. */
-export function spawnMain(env: Record<string, string>): MainProcess {
-  const child = spawn(process.execPath, [MAIN], {
+export interface SpawnMainOptions {
+  /** Node's arguments instead of src/main.ts (another entry, such as the image's CMD). */
+  args?: readonly string[];
+  cwd?: string;
+}
+
+/** Runs src/main.ts (or `args`) as a real process, with only the environment given. */
+export function spawnMain(
+  env: Record<string, string>,
+  options: SpawnMainOptions = {},
+): MainProcess {
+  const child = spawn(process.execPath, options.args ?? [MAIN], {
+    cwd: options.cwd,
     env: { PATH: process.env.PATH ?? "", ...env },
   });
   let out = "";
