@@ -5,6 +5,7 @@ import { Health } from "../gen/health/v1/health_pb.ts";
 import { AuthService } from "../gen/worth/auth/v1/auth_service_pb.ts";
 import { createCognitoClient } from "./cognito/cognito-client.ts";
 import { createCognitoProvider } from "./cognito/cognito-provider.ts";
+import { createCognitoRevoker } from "./cognito/cognito-revoker.ts";
 import { createTokenVerifier } from "./cognito/token-verifier.ts";
 import { type CognitoConfig, type Config, ConfigError } from "./config.ts";
 import { createRateLimiters } from "./limits/rate-limiters.ts";
@@ -20,11 +21,12 @@ import {
 import { observeRequests } from "./observability/observe-requests.ts";
 import { coalesce } from "./refresh/coalesce.ts";
 import { createCustomerPolicy } from "./refresh/customer-policy.ts";
-import type { IdentityProvider, TokenVerifier } from "./refresh/ports.ts";
+import type { IdentityProvider, TokenRevoker, TokenVerifier } from "./refresh/ports.ts";
 import {
   createRefreshCustomerToken,
   type RefreshCustomerToken,
 } from "./refresh/refresh-customer-token.ts";
+import { createRevokeCustomerToken } from "./refresh/revoke-customer-token.ts";
 import { createClientAddressOf } from "./transport/client-address.ts";
 import { healthRoutes } from "./transport/health-service.ts";
 import type { Handler } from "./transport/http-types.ts";
@@ -39,6 +41,7 @@ export type ResolvedConfig = Config & { cognito: CognitoConfig };
 /** Collaborators tests may replace; production uses the Cognito defaults. */
 export interface AppOverrides {
   provider?: IdentityProvider;
+  revoker?: TokenRevoker;
   verifier?: TokenVerifier & { hydrate?(): Promise<void> };
   logger?: Logger;
   /** Where JSON log lines go at config.logLevel, when no logger is given (tests capture). */
@@ -80,19 +83,19 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
   const client = createCognitoClient(cognito, {
     requestTimeoutMs: limits.upstreamAttemptTimeoutMs,
   });
+  const upstream = {
+    client,
+    clientId: cognito.clientId,
+    clientSecret: cognito.clientSecret,
+    timeoutMs: limits.upstreamTimeoutMs,
+    onCall: upstreamRecorder(metrics),
+  };
   const provider = observeCoalescing(
-    overrides.provider ??
-      createCognitoProvider({
-        client,
-        clientId: cognito.clientId,
-        clientSecret: cognito.clientSecret,
-        refreshApi: cognito.refreshApi,
-        timeoutMs: limits.upstreamTimeoutMs,
-        onCall: upstreamRecorder(metrics),
-      }),
+    overrides.provider ?? createCognitoProvider({ ...upstream, refreshApi: cognito.refreshApi }),
     coalesce,
     metrics,
   );
+  const revoker = overrides.revoker ?? createCognitoRevoker(upstream);
   const verifier = overrides.verifier ?? createTokenVerifier(cognito);
   const limiters = createRateLimiters(config.rateLimit, {
     onStateChange(state, reason) {
@@ -110,12 +113,13 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
   });
   metrics.rateLimitStore(limiters.storeState());
   const { addressLimiter, tokenFailureLimiter } = limiters;
+  const observedAddressLimiter = observeLimiter(addressLimiter, "consume", "address", metrics);
   const refresh = logFailures(
     createRefreshCustomerToken({
       provider,
       verifier,
       policy: createCustomerPolicy(config.policy),
-      addressLimiter: observeLimiter(addressLimiter, "consume", "address", metrics),
+      addressLimiter: observedAddressLimiter,
       tokenFailureLimiter: observeLimiter(
         tokenFailureLimiter,
         "blockedFor",
@@ -124,11 +128,22 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
       ),
     }),
     logger,
+    "refresh",
+  );
+  const revoke = logFailures(
+    createRevokeCustomerToken({
+      revoker,
+      addressLimiter: observedAddressLimiter,
+      held: [provider],
+    }),
+    logger,
+    "revoke",
   );
   // Ready once the JWKS is loaded; draining from close() on. /readyz and gRPC health read it.
   const status = createServingStatus();
   const handler = createRoutes({
     refresh,
+    revoke,
     basePath: config.basePath,
     bodyLimitBytes: limits.bodyBytes,
     cookie: config.cookie,

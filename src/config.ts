@@ -32,7 +32,8 @@ export interface Config {
   basePath: string;
   /** "embedded" when no Cognito setting is present: start the local emulator. */
   cognito: CognitoConfig | "embedded";
-  cookie: { name: string; maxAgeSeconds: number };
+  /** The refresh token cookie: read from requests, written by rotation, cleared when dead. */
+  cookie: { name: string; path: string; maxAgeSeconds: number };
   cors: { origins: string[]; maxAgeSeconds: number };
   tls: { certFile: string; keyFile: string } | undefined;
   logLevel: LogLevel;
@@ -85,14 +86,31 @@ function basePath(env: Env): string {
   return raw;
 }
 
-function cookie(env: Env): Config["cookie"] {
+// A cookie path: a leading slash, then URL path characters, and nothing that ends the
+// attribute (";") or needs escaping.
+const COOKIE_PATH = /^\/[A-Za-z0-9._~!$&'()*+,=:@/%-]*$/;
+
+function cookie(env: Env, base: string): Config["cookie"] {
   const name = get(env, "REFRESH_TOKEN_COOKIE") ?? "refresh_token";
   if (!COOKIE_NAME.test(name)) {
     throw new ConfigError("REFRESH_TOKEN_COOKIE", "expected a cookie name (RFC 6265 token)");
   }
   // Cognito's default refresh token validity is 30 days.
   const maxAgeSeconds = integer(env, "REFRESH_TOKEN_COOKIE_MAX_AGE", 2_592_000, 1, 315_360_000);
-  return { name, maxAgeSeconds };
+  // One path for every face: the REST routes and the RPC procedures all live under BASE_PATH.
+  // Browsers keep a __Host- cookie only at Path=/.
+  const hostOnly = name.toLowerCase().startsWith("__host-");
+  const path = get(env, "REFRESH_TOKEN_COOKIE_PATH") ?? (hostOnly ? "/" : base || "/");
+  if (!COOKIE_PATH.test(path)) {
+    throw new ConfigError(
+      "REFRESH_TOKEN_COOKIE_PATH",
+      `expected a cookie path like / or /auth/api/v1, got "${path}"`,
+    );
+  }
+  if (hostOnly && path !== "/") {
+    throw new ConfigError("REFRESH_TOKEN_COOKIE_PATH", "a __Host- cookie must have the path /");
+  }
+  return { name, path, maxAgeSeconds };
 }
 
 function cors(env: Env): Config["cors"] {
@@ -225,13 +243,14 @@ function redisUrl(env: Env): string | undefined {
 
 export function loadConfig(env: Env = process.env): Config {
   const cognito = cognitoConfig(env);
+  const base = basePath(env);
   return {
     // The embedded default is for laptops: keep it off the network unless asked.
     host: get(env, "HOST") ?? (cognito === "embedded" ? "127.0.0.1" : "0.0.0.0"),
     port: integer(env, "PORT", 8080, 0, 65535),
-    basePath: basePath(env),
+    basePath: base,
     cognito,
-    cookie: cookie(env),
+    cookie: cookie(env, base),
     cors: cors(env),
     tls: tls(env),
     logLevel: logLevel(env),

@@ -25,7 +25,7 @@ const [
   import("./log.ts"),
   import("./observability/crash-log.ts"),
   import("./observability/redaction.ts"),
-  import("./transport/routes.ts"),
+  import("./transport/rest-paths.ts"),
 ]);
 
 const DEFAULT_DATA_DIR = fileURLToPath(new URL("../.local/", import.meta.url));
@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     extraRoutes = createDemoRoutes({
       freshRefreshToken: started.freshRefreshToken,
       cookie: config.cookie,
+      basePath: config.basePath,
       onError: (what, error) =>
         logger.warn(`${what} failed`, { error: error instanceof Error ? error.name : "unknown" }),
     });

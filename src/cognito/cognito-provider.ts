@@ -6,8 +6,10 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { RefreshApi } from "../config.ts";
 import type { IdentityProvider, ProviderTokens } from "../refresh/ports.ts";
-import { RefreshError, type RefreshErrorKind } from "../refresh/refresh-error.ts";
-import { classifyCognitoError } from "./classify-cognito-error.ts";
+import { RefreshError } from "../refresh/refresh-error.ts";
+import { type CallOptions, callCognito } from "./call-cognito.ts";
+
+export type { ProviderCall } from "./call-cognito.ts";
 
 export interface CognitoProviderOptions {
   client: CognitoIdentityProviderClient;
@@ -17,22 +19,7 @@ export interface CognitoProviderOptions {
   /** Bounds the whole call, retries included. */
   timeoutMs: number;
   /** Told about every call once it settles (logs and metrics, wired in app.ts). */
-  onCall?: ((call: ProviderCall) => void) | undefined;
-}
-
-/** One call to Cognito as this adapter saw it: names, numbers, never a token. */
-export interface ProviderCall {
-  operation: "GetTokensFromRefreshToken" | "InitiateAuth";
-  outcome: "success" | RefreshErrorKind;
-  durationMs: number;
-  /** The SDK's `$metadata.attempts`: 1 plus its retries; unknown if it never said. */
-  attempts: number | undefined;
-}
-
-function attemptsOf(value: unknown): number | undefined {
-  const attempts = (value as { $metadata?: { attempts?: unknown } } | undefined)?.$metadata
-    ?.attempts;
-  return typeof attempts === "number" ? attempts : undefined;
+  onCall?: CallOptions["onCall"];
 }
 
 function toTokens(result: AuthenticationResultType | undefined): ProviderTokens {
@@ -46,31 +33,6 @@ function toTokens(result: AuthenticationResultType | undefined): ProviderTokens 
     expiresIn: result.ExpiresIn,
     refreshToken: result.RefreshToken,
   };
-}
-
-/**
- * A signal that aborts when the caller's does or when `timeoutMs` has passed, with the same
- * reasons AbortSignal.any([signal, AbortSignal.timeout(ms)]) would give. Built by hand: that
- * pair costs two more signals and weak references per refresh, and its timer cannot be
- * cleared, so every call's signals stay alive for the whole timeout after it answered.
- */
-function deadline(
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-): { abortSignal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  if (signal?.aborted) {
-    controller.abort(signal.reason);
-    return { abortSignal: controller.signal, release: () => undefined };
-  }
-  // Follows the caller's signal for as long as that lives, as AbortSignal.any does.
-  signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-  const timer = setTimeout(() => {
-    controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
-  }, timeoutMs);
-  // Like AbortSignal.timeout's: a pending call does not by itself keep the process alive.
-  timer.unref();
-  return { abortSignal: controller.signal, release: () => clearTimeout(timer) };
 }
 
 /** The identity provider port, implemented with Cognito's refresh APIs. */
@@ -89,26 +51,15 @@ export function createCognitoProvider(options: CognitoProviderOptions): Identity
     };
     return client.send(new InitiateAuthCommand(input), { abortSignal });
   };
+  const callOptions = { operation, timeoutMs, onCall } as const;
   return {
-    async refresh(refreshToken, signal) {
-      const { abortSignal, release } = deadline(timeoutMs, signal);
-      const started = performance.now();
-      const report = (outcome: ProviderCall["outcome"], attempts: number | undefined) =>
-        onCall?.({ operation, outcome, durationMs: performance.now() - started, attempts });
-      let attempts: number | undefined;
-      try {
-        const output = await call(refreshToken, abortSignal);
-        attempts = attemptsOf(output);
-        const tokens = toTokens(output.AuthenticationResult);
-        report("success", attempts);
-        return tokens;
-      } catch (reason) {
-        const error = classifyCognitoError(reason);
-        report(error.kind, attempts ?? attemptsOf(reason));
-        throw error;
-      } finally {
-        release();
-      }
+    refresh(refreshToken, signal) {
+      return callCognito(
+        callOptions,
+        signal,
+        (abortSignal) => call(refreshToken, abortSignal),
+        (output) => toTokens(output.AuthenticationResult),
+      );
     },
   };
 }

@@ -9,20 +9,22 @@
  *   POST /demo/cookie   sets the refresh token cookie to a fresh demo token, 204
  */
 import { readFileSync } from "node:fs";
-import { serializeRefreshCookie } from "../transport/cookie.ts";
+import { type CookieSettings, refreshCookie } from "../transport/cookie.ts";
 import { type Handler, type Request, type Response, sendJson } from "../transport/http-types.ts";
 import { demoBundle } from "./demo/build.ts";
 
 export interface DemoRoutesOptions {
   /** Signs the demo customer in again: a new refresh token each call. */
   freshRefreshToken(): Promise<string>;
-  /** The service's refresh token cookie (REFRESH_TOKEN_COOKIE). */
-  cookie: { name: string; maxAgeSeconds: number };
+  /** The service's refresh token cookie: the demo signs in where the service reads it. */
+  cookie: CookieSettings;
+  /** Where the page's Connect-web client calls the RPCs (BASE_PATH), with the cookie's path. */
+  basePath: string;
   /** Told when the bundle cannot be built or the emulator cannot sign in; never given a token. */
   onError?(what: string, error: unknown): void;
 }
 
-const PAGE = readFileSync(new URL("./demo/index.html", import.meta.url));
+const PAGE_TEMPLATE = readFileSync(new URL("./demo/index.html", import.meta.url), "utf8");
 
 // The page loads only its own script; it may call any API (`?api=`), and nothing may frame it.
 const PAGE_HEADERS = {
@@ -55,6 +57,8 @@ function isJson(req: Request): boolean {
 
 export function createDemoRoutes(options: DemoRoutesOptions): ReadonlyMap<string, Handler> {
   const { freshRefreshToken, cookie } = options;
+  // BASE_PATH is a path of URL-safe characters (config.ts): nothing to escape in an attribute.
+  const PAGE = Buffer.from(PAGE_TEMPLATE.replace("{{BASE_PATH}}", options.basePath));
   const onError = options.onError ?? (() => {});
   // Start bundling now, in the background: start-up does not wait, the first page load does.
   demoBundle().catch((error: unknown) => onError("demo bundle", error));
@@ -111,8 +115,8 @@ export function createDemoRoutes(options: DemoRoutesOptions): ReadonlyMap<string
         }
         req.resume();
         withToken(res, (token) => {
-          const setCookie = serializeRefreshCookie({ ...cookie, value: token, path: "/" });
-          res.writeHead(204, { ...NO_STORE, "set-cookie": setCookie });
+          // As a sign-in sets it: the same name and path the service reads and rotates.
+          res.writeHead(204, { ...NO_STORE, "set-cookie": refreshCookie(cookie, token) });
           res.end();
         });
       }),

@@ -1,4 +1,4 @@
-import type { IdentityProvider, RateLimiter } from "../refresh/ports.ts";
+import type { HeldTokenState, IdentityProvider, RateLimiter } from "../refresh/ports.ts";
 import type { LimitName, Metrics } from "./metrics.ts";
 import { annotate } from "./request-context.ts";
 
@@ -36,9 +36,9 @@ export function upstreamRecorder(metrics: Metrics): (call: UpstreamCall) => void
  */
 export function observeCoalescing(
   provider: IdentityProvider,
-  coalesce: (inner: IdentityProvider) => IdentityProvider,
+  coalesce: (inner: IdentityProvider) => IdentityProvider & HeldTokenState,
   metrics: Metrics,
-): IdentityProvider {
+): IdentityProvider & HeldTokenState {
   let started = false;
   const shared = coalesce({
     refresh(token, signal) {
@@ -47,6 +47,7 @@ export function observeCoalescing(
     },
   });
   return {
+    forget: (key) => shared.forget(key),
     refresh(token, signal, key) {
       started = false;
       const result = shared.refresh(token, signal, key);

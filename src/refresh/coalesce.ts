@@ -1,4 +1,4 @@
-import type { IdentityProvider, ProviderTokens } from "./ports.ts";
+import type { HeldTokenState, IdentityProvider, ProviderTokens } from "./ports.ts";
 import { tokenKey } from "./token-key.ts";
 
 interface Shared {
@@ -10,7 +10,7 @@ interface Shared {
   pinned: boolean;
 }
 
-export interface CoalescingProvider extends IdentityProvider {
+export interface CoalescingProvider extends IdentityProvider, HeldTokenState {
   /** Upstream calls in flight now (for tests and metrics). */
   inFlight(): number;
 }
@@ -23,15 +23,18 @@ export interface CoalescingProvider extends IdentityProvider {
  * caller that gives up leaves the others their answer; once every caller has
  * given up, the call is aborted, so it never outlives all of their deadlines.
  * The entry is gone as soon as the call settles: this coalesces, it never caches.
+ * forget() lets the call finish for those already waiting but lets nobody else join it:
+ * a revoked token's next refresh asks the provider again.
  */
 export function coalesce(provider: IdentityProvider): CoalescingProvider {
   const inFlight = new Map<string, Shared>();
   const start = (key: string, refreshToken: string): Shared => {
     const controller = new AbortController();
     const entry: Shared = {
-      promise: provider
-        .refresh(refreshToken, controller.signal)
-        .finally(() => inFlight.delete(key)),
+      promise: provider.refresh(refreshToken, controller.signal).finally(() => {
+        // A call forgotten and started again has a newer entry under the same key.
+        if (inFlight.get(key) === entry) inFlight.delete(key);
+      }),
       controller,
       waiting: 0,
       pinned: false,
@@ -43,6 +46,9 @@ export function coalesce(provider: IdentityProvider): CoalescingProvider {
   };
   return {
     inFlight: () => inFlight.size,
+    forget(key) {
+      inFlight.delete(key);
+    },
     refresh(refreshToken, signal, knownKey) {
       if (signal?.aborted) {
         // The caller is gone: no upstream call on its behalf.

@@ -14,6 +14,22 @@ export interface IdentityProvider {
   refresh(refreshToken: string, signal?: AbortSignal, key?: string): Promise<ProviderTokens>;
 }
 
+/**
+ * Revokes a refresh token and the tokens issued from it; throws RefreshError. A token the
+ * provider does not know (invalid, expired, revoked already) is refused as `unauthorized`.
+ */
+export interface TokenRevoker {
+  revoke(refreshToken: string, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * What the service itself holds for a token, keyed by its tokenKey(): calls in flight that
+ * later requests would join, answers it would hand out again. Revocation drops it all.
+ */
+export interface HeldTokenState {
+  forget(key: string): Promise<void> | void;
+}
+
 /** The verified claims of a token pair. */
 export interface VerifiedTokens {
   /** Access token expiry, seconds since the epoch. */

@@ -6,19 +6,13 @@ import type {
   TokenVerifier,
 } from "./ports.ts";
 import { RefreshError } from "./refresh-error.ts";
+import { pickToken, type TokenInput, type TokenSource } from "./token-input.ts";
 import { tokenKey } from "./token-key.ts";
 
-/** Where the refresh token was found; decides where a rotated one goes back. */
-export type TokenSource = "body" | "cookie";
+export { MAX_TOKEN_LENGTH, pickToken, type TokenSource } from "./token-input.ts";
 
-export interface RefreshInput {
-  /** The token from the request body or message, if any. */
-  bodyToken?: string | undefined;
-  /** The token from the refresh token cookie, if any. */
-  cookieToken?: string | undefined;
-  /** Who is asking, for the per-address limit; absent when unknown. */
-  clientAddress?: string | undefined;
-}
+/** A refresh's input: the token wherever the request carried it, and who asks. */
+export type RefreshInput = TokenInput;
 
 export interface RefreshResult {
   accessToken: string;
@@ -52,27 +46,9 @@ function limited(retryAfterSeconds: number): RefreshError {
 // The customer's own doing; anything else (outages, bugs) must not lock a token out.
 const REFUSALS = new Set(["unauthorized", "forbidden"]);
 
-/**
- * Real Cognito refresh tokens are JWEs of about 1.8 KB; anything past this is
- * not a token, and is refused before it costs an upstream call.
- */
-export const MAX_TOKEN_LENGTH = 8192;
-
 // Base64url segments joined by dots: every Cognito token (and the emulator's)
 // fits, and anything else cannot be a valid token.
 const TOKEN_SHAPE = /^[A-Za-z0-9_\-.=+/]+$/;
-
-export function pickToken(input: RefreshInput): { token: string; source: TokenSource } {
-  const body = input.bodyToken?.trim();
-  if (body) {
-    return { token: body, source: "body" };
-  }
-  const cookie = input.cookieToken?.trim();
-  if (cookie) {
-    return { token: cookie, source: "cookie" };
-  }
-  throw new RefreshError("missing_token");
-}
 
 /** The use case: one function for every transport. */
 export function createRefreshCustomerToken(deps: RefreshDeps): RefreshCustomerToken {
@@ -94,9 +70,6 @@ export function createRefreshCustomerToken(deps: RefreshDeps): RefreshCustomerTo
       if (wait > 0) throw limited(wait);
     }
     const { token, source } = pickToken(input);
-    if (token.length > MAX_TOKEN_LENGTH) {
-      throw new RefreshError("bad_request", { publicMessage: "Refresh Token is too long" });
-    }
     if (!TOKEN_SHAPE.test(token)) {
       throw new RefreshError("unauthorized");
     }

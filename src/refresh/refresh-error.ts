@@ -20,6 +20,8 @@ export interface RefreshErrorOptions {
   retryAfterSeconds?: number;
   /** What went wrong underneath; kept for diagnosis, never sent to a client. */
   cause?: unknown;
+  /** Why, in our own constant words, for the logs only: never sent to a client. */
+  reason?: string;
 }
 
 export class RefreshError extends Error {
@@ -27,12 +29,14 @@ export class RefreshError extends Error {
   readonly kind: RefreshErrorKind;
   readonly publicMessage: string | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly reason: string | undefined;
 
   constructor(kind: RefreshErrorKind, options: RefreshErrorOptions = {}) {
     super(options.publicMessage ?? kind, { cause: options.cause });
     this.kind = kind;
     this.publicMessage = options.publicMessage;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.reason = options.reason;
   }
 
   /**

@@ -19,42 +19,44 @@ export function readCookie(header: string | null | undefined, name: string): str
   return undefined;
 }
 
-export interface RefreshCookie {
+/** The refresh token cookie as configured: one name and one path for every face. */
+export interface CookieSettings {
   name: string;
-  value: string;
   path: string;
   maxAgeSeconds: number;
 }
 
 /**
- * A rotated refresh token goes back where page scripts cannot read it
- * (HttpOnly), only over TLS (Secure), never on cross-site requests
- * (SameSite=Strict), and only to the route that refreshes (Path).
+ * The one shape of every refresh token cookie the service writes: where page scripts cannot
+ * read it (HttpOnly), only over TLS (Secure), never on another site's requests
+ * (SameSite=Strict), for this host only (no Domain), and at the one configured path, so
+ * REST, Connect and gRPC-Web all read and replace the same cookie.
  */
-export function serializeRefreshCookie(cookie: RefreshCookie): string {
+function serialize(settings: CookieSettings, value: string, maxAgeSeconds: number): string {
   return [
-    `${cookie.name}=${cookie.value}`,
-    `Path=${cookie.path}`,
-    `Max-Age=${cookie.maxAgeSeconds}`,
+    `${settings.name}=${value}`,
+    `Path=${settings.path}`,
+    `Max-Age=${maxAgeSeconds}`,
     "HttpOnly",
     "Secure",
     "SameSite=Strict",
   ].join("; ");
 }
 
+/** The cookie holding a refresh token (a rotated one, or the demo's sign-in). */
+export function refreshCookie(settings: CookieSettings, token: string): string {
+  return serialize(settings, token, settings.maxAgeSeconds);
+}
+
+/** Tells the browser to drop the cookie: its token is refused or revoked. */
+export function clearedCookie(settings: CookieSettings): string {
+  return serialize(settings, "", 0);
+}
+
 /** The Set-Cookie for a token the provider rotated, when it goes back in the cookie. */
-export function rotatedCookie(
-  result: RefreshResult,
-  cookie: { name: string; maxAgeSeconds: number },
-  path: string,
-): string | undefined {
+export function rotatedCookie(result: RefreshResult, settings: CookieSettings): string | undefined {
   if (result.rotated?.deliverIn !== "cookie") {
     return undefined;
   }
-  return serializeRefreshCookie({
-    name: cookie.name,
-    value: result.rotated.refreshToken,
-    path,
-    maxAgeSeconds: cookie.maxAgeSeconds,
-  });
+  return refreshCookie(settings, result.rotated.refreshToken);
 }

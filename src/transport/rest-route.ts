@@ -1,49 +1,38 @@
 import { annotate } from "../observability/request-context.ts";
-import type { RefreshCustomerToken, RefreshResult } from "../refresh/refresh-customer-token.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
+import { type TokenInput, tokenSource } from "../refresh/token-input.ts";
 import type { ClientAddressOf } from "./client-address.ts";
-import { readCookie, rotatedCookie } from "./cookie.ts";
+import { type CookieSettings, clearedCookie, readCookie } from "./cookie.ts";
 import { restError, restRoutingError } from "./error-table.ts";
 import { type Handler, type Request, type Response, sendJson } from "./http-types.ts";
 import { parseRestBody } from "./parse-rest-body.ts";
 import { readBody } from "./read-body.ts";
 
-export interface RestRouteOptions {
-  refresh: RefreshCustomerToken;
-  /** The route's own path: the rotated cookie is scoped to it. */
-  path: string;
+/** What a REST token route answers on success: the body, and a cookie to set if any. */
+export interface RestAnswer {
+  body: string;
+  setCookie?: string | undefined;
+}
+
+export interface RestRouteOptions<Result> {
+  /** The use case behind the route. */
+  run: (input: TokenInput, signal: AbortSignal) => Promise<Result>;
+  answer: (result: Result) => RestAnswer;
   bodyLimitBytes: number;
-  cookie: { name: string; maxAgeSeconds: number };
+  cookie: CookieSettings;
   clientAddressOf: ClientAddressOf;
+  fromOtherOrigin: (req: Request) => boolean;
 }
 
 // Token responses must never be cached (RFC 6749 §5.1).
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 
-// Only a JSON request is "non-simple" for browsers, so a cross-site page cannot
-// send one without a CORS preflight: that is what makes cookie mode CSRF-safe.
-function isJson(req: Request): boolean {
-  const type = String(req.headers["content-type"] ?? "")
-    .split(";")[0]
-    ?.trim()
-    .toLowerCase();
-  return type === "application/json";
-}
-
-function successBody(result: RefreshResult): string {
-  const data: Record<string, unknown> = {
-    access_token: result.accessToken,
-    id_token: result.idToken,
-    expires_in: result.expiresIn,
-    token_type: result.tokenType,
-  };
-  if (result.rotated?.deliverIn === "body") {
-    data.refresh_token = result.rotated.refreshToken;
-  }
-  return JSON.stringify({ status: "success", message: "Success", data });
-}
-
-function sendError(req: Request, res: Response, reason: unknown): void {
+function sendError(
+  req: Request,
+  res: Response,
+  reason: unknown,
+  clearCookie: string | undefined,
+): void {
   const error = RefreshError.from(reason);
   annotate({ outcome: error.kind });
   const { status, headers, body } = restError(error);
@@ -51,40 +40,43 @@ function sendError(req: Request, res: Response, reason: unknown): void {
     // The rest of the body is unread: do not keep a connection we would have to drain.
     res.shouldKeepAlive = false;
   }
-  sendJson(res, status, body, { ...headers, ...NO_STORE });
+  const answer: Record<string, string> = { ...headers, ...NO_STORE };
+  if (clearCookie && error.kind === "unauthorized") answer["set-cookie"] = clearCookie;
+  sendJson(res, status, body, answer);
   if (error.kind === "payload_too_large") {
     res.once("finish", () => req.destroy());
   }
 }
 
-/** POST {BASE_PATH}/refresh-token/customer: the documented REST face of the use case. */
-export function createRestRoute(options: RestRouteOptions): Handler {
-  const { refresh, path, bodyLimitBytes, cookie, clientAddressOf } = options;
-  const handle = async (req: Request, res: Response) => {
+/**
+ * A documented REST face of a token use case (refresh, revoke): the token from the JSON
+ * body, else from the cookie. A browser may send the cookie with no body and no
+ * Content-Type at all (axios `post(url)`): that is a normal request. A refused cookie-carried
+ * token is cleared from the browser, so it is not sent again and again.
+ */
+export function createRestRoute<Result>(options: RestRouteOptions<Result>): Handler {
+  const { run, answer, bodyLimitBytes, cookie, clientAddressOf, fromOtherOrigin } = options;
+  const cleared = clearedCookie(cookie);
+  // `refusal` is this request's own: what to clear if its token is refused.
+  const handle = async (req: Request, res: Response, refusal: { clear?: string }) => {
     // Read before the body: a client that resets mid-request has no address after.
     const clientAddress = clientAddressOf(req);
     const bodyToken = parseRestBody(await readBody(req, bodyLimitBytes));
     const cookieToken = readCookie(req.headers.cookie, cookie.name);
-    if (!bodyToken?.trim() && cookieToken?.trim() && !isJson(req)) {
-      throw new RefreshError("bad_request", {
-        publicMessage:
-          "A refresh token cookie is only accepted with Content-Type: application/json",
-      });
-    }
+    const input: TokenInput = { bodyToken, cookieToken, clientAddress };
+    if (cookieToken !== undefined) input.fromOtherOrigin = fromOtherOrigin(req);
+    if (tokenSource(input) === "cookie" && !input.fromOtherOrigin) refusal.clear = cleared;
     const abort = new AbortController();
     // Only a response that closes unanswered means the client went away; aborting after the
     // answer would cost a DOMException and the signal's listeners on every request.
     res.once("close", () => {
       if (!res.writableEnded) abort.abort();
     });
-    const result = await refresh({ bodyToken, cookieToken, clientAddress }, abort.signal);
+    const { body, setCookie } = answer(await run(input, abort.signal));
     const headers: Record<string, string> = { ...NO_STORE };
-    const setCookie = rotatedCookie(result, cookie, path);
-    if (setCookie) {
-      headers["set-cookie"] = setCookie;
-    }
+    if (setCookie) headers["set-cookie"] = setCookie;
     annotate({ outcome: "success" });
-    sendJson(res, 200, successBody(result), headers);
+    sendJson(res, 200, body, headers);
   };
   return (req, res) => {
     if (req.method !== "POST") {
@@ -92,6 +84,9 @@ export function createRestRoute(options: RestRouteOptions): Handler {
       sendJson(res, status, body, { allow: "POST" });
       return;
     }
-    handle(req, res).catch((reason: unknown) => sendError(req, res, reason));
+    const refusal: { clear?: string } = {};
+    handle(req, res, refusal).catch((reason: unknown) =>
+      sendError(req, res, reason, refusal.clear),
+    );
   };
 }

@@ -2,21 +2,26 @@ import { readFileSync } from "node:fs";
 import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
 import type { RouteLabel } from "../observability/protocol.ts";
 import { annotate } from "../observability/request-context.ts";
-import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
+import type { RefreshCustomerToken, RefreshResult } from "../refresh/refresh-customer-token.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
+import type { RevokeCustomerToken } from "../refresh/revoke-customer-token.ts";
 import type { ClientAddressOf } from "./client-address.ts";
-import { authServiceRoutes, clientAddressKey } from "./connect-service.ts";
+import { authServiceRoutes, clientAddressKey, otherOriginKey } from "./connect-service.ts";
+import { type CookieSettings, clearedCookie, rotatedCookie } from "./cookie.ts";
 import { type CorsOptions, withCors } from "./cors.ts";
 import { restError, restRoutingError } from "./error-table.ts";
 import { type Handler, type Request, sendJson } from "./http-types.ts";
+import { createOriginCheck } from "./origin-check.ts";
+import { REFRESH_ROUTE, REVOKE_ROUTE } from "./rest-paths.ts";
 import { createRestRoute } from "./rest-route.ts";
 import { createRpcHandler } from "./rpc-adapter.ts";
 
 export interface RoutesOptions {
   refresh: RefreshCustomerToken;
+  revoke: RevokeCustomerToken;
   basePath: string;
   bodyLimitBytes: number;
-  cookie: { name: string; maxAgeSeconds: number };
+  cookie: CookieSettings;
   /** True once the service can serve refreshes (configuration valid, JWKS loaded). */
   isReady: () => boolean;
   /** Facts /readyz reports beside its status, such as where rate limits are counted. */
@@ -33,26 +38,54 @@ export interface RoutesOptions {
   observe?: ((handler: Handler, labelOf: (path: string) => RouteLabel) => Handler) | undefined;
 }
 
-export const REFRESH_ROUTE = "/refresh-token/customer";
-
 // Read once at start-up; served as is.
 const openApiDocument = readFileSync(new URL("./openapi.json", import.meta.url), "utf8");
+
+function refreshBody(result: RefreshResult): string {
+  const data: Record<string, unknown> = {
+    access_token: result.accessToken,
+    id_token: result.idToken,
+    expires_in: result.expiresIn,
+    token_type: result.tokenType,
+  };
+  if (result.rotated?.deliverIn === "body") {
+    data.refresh_token = result.rotated.refreshToken;
+  }
+  return JSON.stringify({ status: "success", message: "Success", data });
+}
+
+const REVOKED = '{"status":"success","message":"Success"}';
 
 /**
  * Every route on the port. The REST and operational routes are matched here
  * by exact path; everything else is the Connect adapter's (Connect, gRPC and
- * gRPC-Web), whose fallback answers 404.
+ * gRPC-Web), whose fallback answers 404. The RPC procedures are answered at
+ * the root, where gRPC clients call them, and under BASE_PATH, so a browser's
+ * Connect-web client sends the same cookie as the REST routes.
  */
 export function createRoutes(options: RoutesOptions): Handler {
-  const { refresh, basePath, bodyLimitBytes, cookie, isReady, services = [] } = options;
+  const { refresh, revoke, basePath, bodyLimitBytes, cookie, isReady, services = [] } = options;
   const restPath = `${basePath}${REFRESH_ROUTE}`;
+  const revokePath = `${basePath}${REVOKE_ROUTE}`;
   const { clientAddressOf } = options;
+  const fromOtherOrigin = createOriginCheck(options.cors.origins);
+  const shared = { bodyLimitBytes, cookie, clientAddressOf, fromOtherOrigin };
+  const cleared = clearedCookie(cookie);
   const rest = createRestRoute({
-    refresh,
-    path: restPath,
-    bodyLimitBytes,
-    cookie,
-    clientAddressOf,
+    ...shared,
+    run: refresh,
+    answer: (result: RefreshResult) => ({
+      body: refreshBody(result),
+      setCookie: rotatedCookie(result, cookie),
+    }),
+  });
+  const revokeRoute = createRestRoute({
+    ...shared,
+    run: revoke,
+    answer: ({ source }) => ({
+      body: REVOKED,
+      setCookie: source === "cookie" ? cleared : undefined,
+    }),
   });
   const notFound: Handler = (_req, res) => {
     const { status, body } = restRoutingError("not_found");
@@ -61,12 +94,16 @@ export function createRoutes(options: RoutesOptions): Handler {
   let procedures: ReadonlySet<string> = new Set();
   const rpc = createRpcHandler({
     routes: (router) => {
-      authServiceRoutes({ refresh, cookie })(router);
+      authServiceRoutes({ refresh, revoke, cookie })(router);
       for (const register of services) register(router);
       procedures = new Set(router.handlers.map((handler) => handler.requestPath));
     },
+    basePath,
     readMaxBytes: bodyLimitBytes,
-    contextValues: (req) => createContextValues().set(clientAddressKey, clientAddressOf(req)),
+    contextValues: (req) =>
+      createContextValues()
+        .set(clientAddressKey, clientAddressOf(req))
+        .set(otherOriginKey, fromOtherOrigin(req)),
     fallback: notFound,
   });
   const getOnly = (body: () => [number, string]): Handler => {
@@ -82,6 +119,7 @@ export function createRoutes(options: RoutesOptions): Handler {
   };
   const exact = new Map<string, Handler>([
     [restPath, rest],
+    [revokePath, revokeRoute],
     ["/healthz", getOnly(() => [200, '{"status":"ok"}'])],
     [
       "/readyz",
@@ -98,9 +136,12 @@ export function createRoutes(options: RoutesOptions): Handler {
   // Only known paths become labels: any other path is "unmatched", so a scan of
   // random URLs cannot grow the metrics without bound.
   const labelOf = (path: string): RouteLabel => {
-    if (path === restPath) return { route: path, kind: "rest" };
+    if (path === restPath || path === revokePath) return { route: path, kind: "rest" };
     if (exact.has(path)) return { route: path, kind: "http" };
-    if (procedures.has(path)) return { route: path, kind: "rpc" };
+    // One label per procedure, whether called at the root or under BASE_PATH.
+    const procedure =
+      basePath && path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : path;
+    if (procedures.has(procedure)) return { route: procedure, kind: "rpc" };
     return { route: "unmatched", kind: "http" };
   };
   const dispatch: Handler = (req, res) => {

@@ -19,6 +19,8 @@ const NEVER_COMPRESS = 0xffffffff;
 
 export interface RpcHandlerOptions {
   routes: (router: ConnectRouter) => void;
+  /** Every procedure is answered at its own path and under this prefix ("" for none). */
+  basePath: string;
   readMaxBytes: number;
   contextValues: (req: Request) => ContextValues;
   fallback: Handler;
@@ -40,7 +42,12 @@ export function createRpcHandler(options: RpcHandlerOptions): Handler {
     compressMinBytes: NEVER_COMPRESS,
   });
   options.routes(router);
-  const handlers = new Map(router.handlers.map((handler) => [handler.requestPath, handler]));
+  const prefixes = options.basePath ? ["", options.basePath] : [""];
+  const handlers = new Map(
+    router.handlers.flatMap((handler) =>
+      prefixes.map((prefix) => [`${prefix}${handler.requestPath}`, handler] as const),
+    ),
+  );
   return (req, res) => {
     const handler = handlers.get((req.url ?? "").split("?", 1)[0] ?? "");
     if (!handler) {

@@ -24,7 +24,10 @@ import { recordNetwork } from "./support/network.ts";
 import { type PageServer, startPageServer } from "./support/page-server.ts";
 import { mockRotatingCognito, ROTATED, type RotatingCognito } from "./support/rotating-cognito.ts";
 
-const COOKIE = { name: "refresh_token", maxAgeSeconds: 2_592_000 };
+const BASE = "/auth/api/v1";
+const COOKIE = { name: "refresh_token", path: BASE, maxAgeSeconds: 2_592_000 };
+// The page calls the RPCs under BASE_PATH, where the cookie lives.
+const PAGE_RPC = `${BASE}${RPC_PATH}`;
 
 /** Cookie attributes without the value, so a failing assertion prints no token. */
 async function refreshCookies(context: BrowserContext, url: string) {
@@ -36,7 +39,7 @@ async function refreshCookies(context: BrowserContext, url: string) {
 
 function rpcRequest(page: Page, service: RunningService) {
   return page.waitForRequest(
-    (r) => r.url() === `${service.url}${RPC_PATH}` && r.method() === "POST",
+    (r) => r.url() === `${service.url}${PAGE_RPC}` && r.method() === "POST",
   );
 }
 
@@ -68,6 +71,7 @@ describe.skipIf(skipBrowserTests)("the demo page in chromium", () => {
       const routes = createDemoRoutes({
         freshRefreshToken: cognito.freshRefreshToken,
         cookie: COOKIE,
+        basePath: "/auth/api/v1",
       });
       listed = await startPageServer(routes);
       unlisted = await startPageServer(routes);
@@ -95,7 +99,7 @@ describe.skipIf(skipBrowserTests)("the demo page in chromium", () => {
       expect((await request).headers()["content-type"]).toBe("application/json");
       expect((await shownClaims(page, "id-token"))["custom:id"]).toBe(cognito.demo.customerId);
       expect((await shownClaims(page, "access-token")).token_use).toBe("access");
-      const [preflight] = network.to(`${service.url}${RPC_PATH}`, "OPTIONS");
+      const [preflight] = network.to(`${service.url}${PAGE_RPC}`, "OPTIONS");
       expect(preflight?.headers["access-control-allow-origin"]).toBe(listed.origin);
       await page.close();
     });
@@ -113,8 +117,8 @@ describe.skipIf(skipBrowserTests)("the demo page in chromium", () => {
     it("refreshes from an HttpOnly cookie, credentials included, through CORS", async () => {
       const { page } = await openDemo(context, listed.origin, service.url);
       expect((await press(page, "set-cookie")).state).toBe("ok");
-      expect(await refreshCookies(context, service.url)).toEqual([
-        { path: "/", httpOnly: true, secure: true, sameSite: "Strict" },
+      expect(await refreshCookies(context, `${service.url}${BASE}`)).toEqual([
+        { path: BASE, httpOnly: true, secure: true, sameSite: "Strict" },
       ]);
       expect(await scriptVisibleCookies(page)).not.toContain(COOKIE.name);
       const request = rpcRequest(page, service);
@@ -145,7 +149,7 @@ describe.skipIf(skipBrowserTests)("the demo page in chromium", () => {
           text: "Failed: Unknown: Failed to fetch",
         });
       }
-      const exchanges = network.to(`${service.url}${RPC_PATH}`);
+      const exchanges = network.to(`${service.url}${PAGE_RPC}`);
       const preflights = exchanges.filter((e) => e.method === "OPTIONS");
       expect(preflights.map((e) => e.status)).toEqual([204, 204]);
       expect(preflights.map((e) => "access-control-allow-origin" in e.headers)).toEqual([
@@ -174,7 +178,11 @@ describe.skipIf(skipBrowserTests)("the demo page in chromium", () => {
       cognito = await startTestCognito();
       rotating = mockRotatingCognito("rotating-customer");
       // The dev cookie route puts OLD in the cookie; nothing here signs anyone in.
-      const routes = createDemoRoutes({ freshRefreshToken: async () => OLD, cookie: COOKIE });
+      const routes = createDemoRoutes({
+        freshRefreshToken: async () => OLD,
+        cookie: COOKIE,
+        basePath: "/auth/api/v1",
+      });
       pages = await startPageServer(routes);
       service = await startService(
         { ...cognito.env, CORS_ORIGINS: pages.origin },
@@ -193,22 +201,22 @@ describe.skipIf(skipBrowserTests)("the demo page in chromium", () => {
       expect((await press(page, "refresh-cookie")).state).toBe("ok");
       expect(sentTokens()).toEqual([OLD]);
       expect((await shownClaims(page, "id-token"))["custom:id"]).toBe("rotating-customer");
-      expect(await refreshCookies(context, `${service.url}${RPC_PATH}`)).toEqual([
-        { path: RPC_PATH, httpOnly: true, secure: true, sameSite: "Strict" },
-        { path: "/", httpOnly: true, secure: true, sameSite: "Strict" },
+      // One cookie: the rotated token replaced the signed-in one, at the same path.
+      expect(await refreshCookies(context, `${service.url}${PAGE_RPC}`)).toEqual([
+        { path: BASE, httpOnly: true, secure: true, sameSite: "Strict" },
       ]);
-      const rotated = (await context.cookies(`${service.url}${RPC_PATH}`))[0];
+      const rotated = (await context.cookies(`${service.url}${PAGE_RPC}`))[0];
       expect(rotated?.value === ROTATED).toBe(true);
       // Not in the response body either: the page shows nothing of it, the text box still has OLD.
       expect((await page.content()).includes(ROTATED)).toBe(false);
       expect(await page.inputValue("#token")).toBe(OLD);
       // A script on the cookie's own host and path would see it if it were not HttpOnly.
       const atCookiePath = await context.newPage();
-      await atCookiePath.goto(`${pages.origin}${RPC_PATH}`);
+      await atCookiePath.goto(`${pages.origin}${PAGE_RPC}`);
       expect(await scriptVisibleCookies(atCookiePath)).not.toContain(COOKIE.name);
       expect(await scriptVisibleCookies(page)).not.toContain(COOKIE.name);
 
-      // Next refresh, over gRPC-Web: the browser sends the rotated cookie (its path is longer).
+      // Next refresh, over gRPC-Web: the browser sends the rotated cookie, the only one.
       await useProtocol(page, "grpc-web");
       expect((await press(page, "refresh-cookie")).text).toBe("Refreshed from the cookie.");
       expect(sentTokens()).toEqual([OLD, ROTATED]);

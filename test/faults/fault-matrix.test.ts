@@ -36,7 +36,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restFetch } from "../support/clients.ts";
 import { FAKE_ERRORS } from "../support/fake-cognito/index.ts";
-import { arrange, type FaultRow, MATRIX, providerWords, RPC_MESSAGE } from "./fault-table.ts";
+import {
+  arrange,
+  type FaultRow,
+  MATRIX,
+  providerWords,
+  REVOKE_MATRIX,
+  RPC_MESSAGE,
+} from "./fault-table.ts";
 import { GrpcStatus, grpcFaultClient } from "./grpc.ts";
 import {
   BODY,
@@ -186,8 +193,12 @@ describe("JWKS unreachable at start: readiness", () => {
 
 describe("the matrix", () => {
   it("covers every fault the fake can be scripted with", () => {
+    const steps = [
+      ...MATRIX.flatMap((row) => [...(row.script.queue ?? []), row.script.always]),
+      ...REVOKE_MATRIX.map((row) => row.always),
+    ];
     const named = new Set(
-      MATRIX.flatMap((row) => [...(row.script.queue ?? []), row.script.always]).map((step) =>
+      steps.map((step) =>
         typeof step === "object" && "delayMs" in step ? "delay" : JSON.stringify(step),
       ),
     );

@@ -126,3 +126,64 @@ export function arrange(fake: FakeCognito, row: FaultRow): void {
   if (row.script.queue) fake.script(...row.script.queue);
   fake.scriptAlways(row.script.always);
 }
+
+/** A row of the sign-out matrix (drawn at the top of revoke-matrix.test.ts). */
+export interface RevokeRow {
+  fault: string;
+  always: Step;
+  /** Revoke a token the fake never issued. */
+  unknown?: boolean;
+  rest: 200 | 500 | 503;
+  rpc: GrpcStatus;
+  calls: number;
+  budgetMs?: number;
+  atLeastMs?: number;
+  /** The `reason` the warning line must carry. */
+  reason?: string;
+}
+
+export const REVOKE_MATRIX: readonly RevokeRow[] = [
+  { fault: "success", always: "normal", rest: 200, rpc: S.OK, calls: 1 },
+  { fault: "unknown token", always: "normal", unknown: true, rest: 200, rpc: S.OK, calls: 1 },
+  {
+    fault: "UnsupportedTokenTypeException",
+    always: { error: "UnsupportedTokenTypeException", message: "Unsupported token type" },
+    rest: 200,
+    rpc: S.OK,
+    calls: 1,
+  },
+  {
+    fault: "throttled",
+    always: "throttle",
+    rest: 503,
+    rpc: S.UNAVAILABLE,
+    calls: 3,
+    budgetMs: 4000,
+  },
+  {
+    fault: "InternalErrorException",
+    always: "internal-error",
+    rest: 503,
+    rpc: S.UNAVAILABLE,
+    calls: 3,
+  },
+  {
+    fault: "revocation disabled",
+    always: "revocation-disabled",
+    rest: 500,
+    rpc: S.INTERNAL,
+    calls: 1,
+    reason: "token revocation is not enabled for the app client",
+  },
+  {
+    fault: "secret mismatch",
+    always: {
+      error: "NotAuthorizedException",
+      message: "Unable to verify secret hash for client abc",
+    },
+    rest: 500,
+    rpc: S.INTERNAL,
+    calls: 1,
+  },
+  { fault: "timeout", always: "hang", rest: 503, rpc: S.UNAVAILABLE, calls: 3, atLeastMs: 1200 },
+];

@@ -87,7 +87,7 @@ describe("CORS", () => {
     expect(response.headers.get("access-control-allow-origin")).toBeNull();
   });
 
-  it("refuses a simple cross-site form post that carries only the cookie, before Cognito", async () => {
+  it("refuses a simple form post from an unlisted origin that carries only the cookie", async () => {
     const response = await fetch(`${service.url}${REST_PATH}`, {
       method: "POST",
       headers: {
@@ -97,7 +97,7 @@ describe("CORS", () => {
       },
       body: "",
     });
-    expect(response.status).toBe(400);
-    expect(await response.text()).toContain("only accepted with Content-Type: application/json");
+    expect(response.status).toBe(403);
+    expect(await response.text()).toBe('{"message":"Forbidden","errorCode":"ERR_FORBIDDEN"}');
   });
 });

@@ -78,6 +78,7 @@ describe("buf curl --list-methods (server reflection, no --schema)", () => {
         "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
         "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
         REFRESH,
+        "worth.auth.v1.AuthService/RevokeCustomerToken",
       ]);
     },
   );

@@ -62,11 +62,16 @@ export async function driveEveryPath(t: Traffic, fake: FakeCognito): Promise<voi
   const bad = { outcome: "bad_request", status: 400 };
   await t.rest("rest-bad-json", `{"refresh_token":"${token}`, bad);
   await t.rest("rest-wrong-type", `{"refresh_token":["${token}"]}`, bad);
-  const plain = { "content-type": "text/plain" };
-  await t.rest("rest-cookie-not-json", "", bad, {
-    headers: plain,
-    cookie: `refresh_token=${token}`,
-  });
+  const otherSite = { origin: "https://elsewhere.example", "sec-fetch-site": "cross-site" };
+  await t.rest(
+    "rest-cookie-other-origin",
+    "",
+    { outcome: "forbidden", status: 403 },
+    {
+      headers: otherSite,
+      cookie: `refresh_token=${token}`,
+    },
+  );
   const big = JSON.stringify({ refreshToken: token, a: t.fresh(), b: t.fresh(), c: t.fresh() });
   await t.rest("rest-too-large", big, { outcome: "payload_too_large", status: 413 });
   const unreadable = `{"refreshToken":"${token}`;

@@ -171,6 +171,7 @@ export interface GrpcJsResponse {
 
 export interface GrpcJsClient {
   refresh(refreshToken: string): Promise<GrpcJsResponse>;
+  revoke(refreshToken: string): Promise<void>;
   close(): void;
 }
 
@@ -187,17 +188,18 @@ export function grpcJsClient(port: number): GrpcJsClient {
   const Ctor = loaded.worth.auth.v1.AuthService;
   const client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as grpc.Client &
     Record<string, grpc.requestCallback<GrpcJsResponse> | ((...args: unknown[]) => unknown)>;
+  const unary = <T>(method: string, req: unknown) =>
+    new Promise<T>((resolve, reject) => {
+      const call = client[method] as (
+        req: unknown,
+        cb: (error: grpc.ServiceError | null, res?: T) => void,
+      ) => void;
+      call.call(client, req, (error, res) => (error || !res ? reject(error) : resolve(res)));
+    });
   return {
-    refresh(refreshToken) {
-      return new Promise((resolve, reject) => {
-        const call = client.RefreshCustomerToken as (
-          req: unknown,
-          cb: (error: grpc.ServiceError | null, res?: GrpcJsResponse) => void,
-        ) => void;
-        call.call(client, { refreshToken }, (error, res) =>
-          error || !res ? reject(error) : resolve(res),
-        );
-      });
+    refresh: (refreshToken) => unary<GrpcJsResponse>("RefreshCustomerToken", { refreshToken }),
+    revoke: async (refreshToken) => {
+      await unary<object>("RevokeCustomerToken", { refreshToken });
     },
     close: () => client.close(),
   };

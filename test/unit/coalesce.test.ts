@@ -132,6 +132,37 @@ describe("the entry's lifetime", () => {
   });
 });
 
+describe("forgetting a token (revocation)", () => {
+  it("lets later callers start a call of their own while the forgotten one finishes", async () => {
+    const { provider, calls } = heldProvider();
+    const shared = coalesce(provider);
+    const before = shared.refresh(TOKEN_A);
+    shared.forget(tokenKey(TOKEN_A));
+    const after = shared.refresh(TOKEN_A);
+    expect(calls).toHaveLength(2);
+    calls[0]?.resolve(tokensFor("old"));
+    calls[1]?.reject(new RefreshError("unauthorized"));
+    expect(await outcome(before)).toEqual({ ok: true, value: tokensFor("old") });
+    expect(await outcome(after)).toMatchObject({ ok: false, error: { kind: "unauthorized" } });
+  });
+
+  it("keeps the newer call joinable when the forgotten one settles", async () => {
+    const { provider, calls } = heldProvider();
+    const shared = coalesce(provider);
+    const first = shared.refresh(TOKEN_A);
+    shared.forget(tokenKey(TOKEN_A));
+    const second = shared.refresh(TOKEN_A);
+    calls[0]?.resolve(tokensFor("old"));
+    await first;
+    expect(shared.inFlight()).toBe(1);
+    const third = shared.refresh(TOKEN_A);
+    expect(calls).toHaveLength(2);
+    calls[1]?.resolve(tokensFor("new"));
+    expect(await Promise.all([second, third])).toEqual([tokensFor("new"), tokensFor("new")]);
+    expect(shared.inFlight()).toBe(0);
+  });
+});
+
 describe("a caller that gives up", () => {
   it("ends only its own wait: the others and the shared call carry on", async () => {
     const { provider, calls } = heldProvider();

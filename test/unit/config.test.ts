@@ -40,6 +40,16 @@ describe("loadConfig defaults", () => {
   it("maps BASE_PATH / to the root", () => {
     expect(loadConfig({ BASE_PATH: "/" }).basePath).toBe("");
   });
+
+  it.each([
+    [{}, "/auth/api/v1"],
+    [{ BASE_PATH: "/api" }, "/api"],
+    [{ BASE_PATH: "/" }, "/"],
+    [{ REFRESH_TOKEN_COOKIE_PATH: "/" }, "/"],
+    [{ REFRESH_TOKEN_COOKIE: "__Host-refresh" }, "/"],
+  ])("puts the refresh token cookie at one path for every face: %j -> %s", (env, path) => {
+    expect(loadConfig(env).cookie.path).toBe(path);
+  });
 });
 
 describe("a production environment", () => {
@@ -85,7 +95,7 @@ describe("a production environment", () => {
         issuer: `https://cognito-idp.eu-west-2.amazonaws.com/${POOL}`,
         jwksUri: `https://cognito-idp.eu-west-2.amazonaws.com/${POOL}/.well-known/jwks.json`,
       },
-      cookie: { name: "__Host-rt", maxAgeSeconds: 86400 },
+      cookie: { name: "__Host-rt", path: "/", maxAgeSeconds: 86400 },
       cors: {
         origins: ["https://app.joinworth.com", "http://localhost:3000"],
         maxAgeSeconds: 600,
@@ -175,6 +185,12 @@ const BAD: [string, Record<string, string>][] = [
   ["TLS_CERT", { ...PROD, TLS_KEY: "/etc/tls/key.pem" }],
   ["LOG_LEVEL", { ...PROD, LOG_LEVEL: "loud" }],
   ["REFRESH_TOKEN_COOKIE", { ...PROD, REFRESH_TOKEN_COOKIE: "a b" }],
+  ["REFRESH_TOKEN_COOKIE_PATH", { ...PROD, REFRESH_TOKEN_COOKIE_PATH: "auth" }],
+  ["REFRESH_TOKEN_COOKIE_PATH", { ...PROD, REFRESH_TOKEN_COOKIE_PATH: "/a;Domain=evil" }],
+  [
+    "REFRESH_TOKEN_COOKIE_PATH",
+    { ...PROD, REFRESH_TOKEN_COOKIE: "__Host-rt", REFRESH_TOKEN_COOKIE_PATH: "/auth" },
+  ],
   ["CUSTOMER_CLAIM", { ...PROD, CUSTOMER_CLAIM: "x" }],
   ["CUSTOMER_CLAIM", { ...PROD, CUSTOMER_CLAIM: "=customer" }],
   ["CUSTOMER_CLAIM", { ...PROD, CUSTOMER_CLAIM: "custom:role=" }],

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { IdentityProvider } from "../../src/refresh/ports.ts";
 import { createRefreshCustomerToken } from "../../src/refresh/refresh-customer-token.ts";
 import { RefreshError, type RefreshErrorKind } from "../../src/refresh/refresh-error.ts";
+import type { TokenInput } from "../../src/refresh/token-input.ts";
 import { tokenKey } from "../../src/refresh/token-key.ts";
 import { restError, restRoutingError } from "../../src/transport/error-table.ts";
 import type { Handler } from "../../src/transport/http-types.ts";
@@ -41,14 +42,15 @@ describe("the REST route's signal", () => {
     let seen: AbortSignal | undefined;
     const url = await serve(
       createRestRoute({
-        refresh: async (_input, signal) => {
+        run: async (_input: TokenInput, signal: AbortSignal) => {
           seen = signal;
           return { ...TOKENS, tokenType: "Bearer" };
         },
-        path: "/r",
+        answer: () => ({ body: "{}" }),
         bodyLimitBytes: 1024,
-        cookie: { name: "rt", maxAgeSeconds: 60 },
+        cookie: { name: "rt", path: "/", maxAgeSeconds: 60 },
         clientAddressOf: () => "127.0.0.1",
+        fromOtherOrigin: () => false,
       }),
     );
     const res = await fetch(`${url}/r`, {

@@ -110,6 +110,41 @@ describe("where the refresh token is taken from", () => {
   });
 });
 
+describe("a cookie sent from another origin", () => {
+  it("is refused as forbidden before the provider is called", async () => {
+    const { provider, refresh } = setup();
+    expect(await kindOf(refresh({ cookieToken: COOKIE_TOKEN, fromOtherOrigin: true }))).toBe(
+      "forbidden",
+    );
+    expect(provider.calls).toHaveLength(0);
+  });
+
+  it("does not stop a token the request carries itself", async () => {
+    const { provider, refresh } = setup();
+    await refresh({ bodyToken: BODY_TOKEN, cookieToken: COOKIE_TOKEN, fromOtherOrigin: true });
+    expect(provider.calls.map((call) => call.token)).toEqual([BODY_TOKEN]);
+  });
+
+  it("never counts against the token's failure limit: another page cannot lock it out", async () => {
+    const failures: string[] = [];
+    const refresh = createRefreshCustomerToken({
+      provider: fakeProvider(() => ({ accessToken: "a.b.c", idToken: "i.d.t" })),
+      verifier: fakeVerifier(() => ({ accessTokenExp: 0, claims: {} })),
+      tokenFailureLimiter: {
+        consume: async (key) => {
+          failures.push(key);
+          return 0;
+        },
+        blockedFor: async () => 0,
+      },
+    });
+    for (let i = 0; i < 3; i++) {
+      await refresh({ cookieToken: COOKIE_TOKEN, fromOtherOrigin: true }).catch(() => undefined);
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
 describe("refusing what cannot be a token", () => {
   it("refuses a token longer than MAX_TOKEN_LENGTH as bad_request without calling the provider", async () => {
     const { provider, refresh } = setup();

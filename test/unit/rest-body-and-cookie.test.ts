@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RefreshError } from "../../src/refresh/refresh-error.ts";
-import { readCookie, serializeRefreshCookie } from "../../src/transport/cookie.ts";
+import { clearedCookie, readCookie, refreshCookie } from "../../src/transport/cookie.ts";
 import { restError } from "../../src/transport/error-table.ts";
 import { parseRestBody } from "../../src/transport/parse-rest-body.ts";
 
@@ -145,28 +145,22 @@ describe("readCookie", () => {
   });
 });
 
-describe("serializeRefreshCookie", () => {
-  const header = serializeRefreshCookie({
-    name: "refresh_token",
-    value: "rotated.value",
-    path: "/auth/api/v1/refresh-token/customer",
-    maxAgeSeconds: 2_592_000,
-  });
+describe("the refresh token cookie the service writes", () => {
+  const settings = { name: "refresh_token", path: "/auth/api/v1", maxAgeSeconds: 2_592_000 };
+  const header = refreshCookie(settings, "rotated.value");
   const attributes = header.split("; ");
+  const clearing = clearedCookie(settings).split("; ");
 
   it("starts with the name and value", () => {
     expect(attributes[0]).toBe("refresh_token=rotated.value");
   });
 
-  it.each([
-    "HttpOnly",
-    "Secure",
-    "SameSite=Strict",
-    "Path=/auth/api/v1/refresh-token/customer",
-    "Max-Age=2592000",
-  ])("carries %s", (attribute) => {
-    expect(attributes).toContain(attribute);
-  });
+  it.each(["HttpOnly", "Secure", "SameSite=Strict", "Path=/auth/api/v1", "Max-Age=2592000"])(
+    "carries %s",
+    (attribute) => {
+      expect(attributes).toContain(attribute);
+    },
+  );
 
   it("carries no Domain, so the cookie stays host-only", () => {
     expect(header.toLowerCase()).not.toContain("domain=");
@@ -174,5 +168,16 @@ describe("serializeRefreshCookie", () => {
 
   it("round-trips through readCookie", () => {
     expect(readCookie(attributes[0], "refresh_token")).toBe("rotated.value");
+  });
+
+  it("clears the same cookie: same name and path, empty, Max-Age=0, same attributes", () => {
+    expect(clearing).toEqual([
+      "refresh_token=",
+      "Path=/auth/api/v1",
+      "Max-Age=0",
+      "HttpOnly",
+      "Secure",
+      "SameSite=Strict",
+    ]);
   });
 });

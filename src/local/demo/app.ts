@@ -1,8 +1,10 @@
 /**
  * The demo page's script (bundled by build.ts for the browser). It refreshes the demo
  * customer's session with connect-web, the token either in the request body or in the
- * HttpOnly cookie, and shows what came back. The API is this page's origin unless
- * `?api=<url>` names another (the browser tests serve the page from a second origin).
+ * HttpOnly cookie, signs out by revoking the cookie's token, and shows what came back. The
+ * API is this page's origin unless `?api=<url>` names another (the browser tests serve the
+ * page from a second origin). The RPCs are called under the service's base path, where the
+ * refresh token cookie lives.
  */
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
@@ -16,6 +18,9 @@ const api = (new URLSearchParams(location.search).get("api") ?? location.origin)
   /\/+$/,
   "",
 );
+
+const basePath =
+  document.querySelector<HTMLMetaElement>('meta[name="rpc-base-path"]')?.content ?? "";
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -31,9 +36,10 @@ const status = element("status");
 function transport(credentials: RequestCredentials): Transport {
   const fetchWith: typeof fetch = (input, init) => fetch(input, { ...init, credentials });
   const protocol = document.querySelector<HTMLInputElement>('input[name="protocol"]:checked');
+  const baseUrl = `${api}${basePath}`;
   return protocol?.value === "grpc-web"
-    ? createGrpcWebTransport({ baseUrl: api, fetch: fetchWith })
-    : createConnectTransport({ baseUrl: api, fetch: fetchWith });
+    ? createGrpcWebTransport({ baseUrl, fetch: fetchWith })
+    : createConnectTransport({ baseUrl, fetch: fetchWith });
 }
 
 function show(state: "busy" | "ok" | "error", text: string): void {
@@ -108,6 +114,13 @@ async function refreshFromCookie(): Promise<void> {
   showTokens(await client.refreshCustomerToken({ refreshToken: "" }), "from the cookie");
 }
 
+async function signOut(): Promise<void> {
+  const client = createClient(AuthService, transport("include"));
+  await client.revokeCustomerToken({ refreshToken: "" });
+  for (const id of ["summary", "id-token", "access-token"]) element(id).textContent = "";
+  show("ok", "Signed out: the token is revoked and the cookie cleared.");
+}
+
 function on(id: string, action: () => Promise<void>): void {
   element(id).addEventListener("click", () => {
     show("busy", "Working…");
@@ -120,5 +133,6 @@ on("new-token", newToken);
 on("set-cookie", setCookie);
 on("refresh-body", refreshFromBody);
 on("refresh-cookie", refreshFromCookie);
+on("sign-out", signOut);
 show("busy", "Getting a demo token…");
 newToken().catch((error: unknown) => show("error", failure(error)));

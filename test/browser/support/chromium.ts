@@ -35,8 +35,12 @@ export interface Chromium {
   close(): Promise<void>;
 }
 
-/** A headless chromium with a fresh profile (no cookies from any earlier run). */
-export async function launchChromium(): Promise<Chromium> {
+/**
+ * A headless chromium with a fresh profile (no cookies from any earlier run). `extraArgs` add
+ * flags, such as --host-resolver-rules to give loopback servers the names they have in
+ * production.
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Chromium> {
   if (missing) {
     throw new Error(`${CHROMIUM} is missing and CI=true: CI must run the browser tests`);
   }
@@ -44,7 +48,7 @@ export async function launchChromium(): Promise<Chromium> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...extraArgs],
   });
   return {
     context,

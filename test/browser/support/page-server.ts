@@ -16,15 +16,18 @@ export interface PageServer {
 const BLANK = "<!doctype html><title>blank</title>";
 
 /**
- * GET /demo and /demo/app.js from the demo routes; any other path is a blank page, so a test
- * can run a script on this host at any path (cookies are per host and path, not per port).
+ * GET /demo and /demo/app.js from the demo routes, and whatever else `routes` names; any other
+ * path is a blank page, so a test can run a script on this host at any path (cookies are per
+ * host and path, not per port). `host` is the name the page is opened under.
  */
 export async function startPageServer(
-  demoRoutes: ReadonlyMap<string, Handler>,
+  routes: ReadonlyMap<string, Handler>,
+  host = "127.0.0.1",
 ): Promise<PageServer> {
+  const served = (path: string) => path === "/demo" || path === "/demo/app.js" || !path.startsWith("/demo");
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://page").pathname;
-    const handler = path === "/demo" || path === "/demo/app.js" ? demoRoutes.get(path) : undefined;
+    const handler = served(path) ? routes.get(path) : undefined;
     if (handler) {
       handler(req, res);
       return;
@@ -35,7 +38,7 @@ export async function startPageServer(
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://${host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

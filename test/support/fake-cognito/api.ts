@@ -1,5 +1,5 @@
 /** The public shape of the Cognito fake; startFakeCognito() in index.ts builds one. */
-import type { RefreshOperation } from "./operations.ts";
+import type { Operation } from "./operations.ts";
 import type { JwksStep, Step } from "./steps.ts";
 import type { FakeUser, RefreshTokenState } from "./users.ts";
 
@@ -34,7 +34,7 @@ export interface FakeCognito {
   /** Scripted refresh steps not consumed yet. */
   pending(): number;
   /** Refresh operations that arrived: all of them, or of one operation. */
-  calls(operation?: RefreshOperation): number;
+  calls(operation?: Operation): number;
   jwksRequests(): number;
   /** TCP connections accepted: with keep-alive, far fewer than calls. */
   connections(): number;

@@ -8,15 +8,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import type { FakeCognito, FakeCognitoOptions } from "./api.ts";
 import { parseInput, readBody, sendError, sendHtml, TARGET_PREFIX } from "./aws-json.ts";
-import type { FakeClient, RefreshOperation } from "./operations.ts";
-import { REFRESH_OPERATIONS } from "./operations.ts";
+import type { FakeClient, Operation } from "./operations.ts";
+import { OPERATIONS } from "./operations.ts";
 import { runJwksStep, runStep, type StepRuntime } from "./run-step.ts";
 import { createSigningKey, type PublicJwk, type SigningKey } from "./signing.ts";
 import { type JwksStep, Plan, type Step } from "./steps.ts";
 import { DEFAULT_USERNAME, UserStore } from "./users.ts";
 
 export type { FakeCognito, FakeCognitoOptions } from "./api.ts";
-export type { RefreshOperation } from "./operations.ts";
+export type { Operation } from "./operations.ts";
 export { FAKE_ERRORS, type JwksStep, type Step } from "./steps.ts";
 export type { FakeUser, RefreshTokenState, UserState } from "./users.ts";
 
@@ -41,7 +41,7 @@ export async function startFakeCognito(options: FakeCognitoOptions = {}): Promis
   const jwksPlan = new Plan<JwksStep>();
   const sockets = new Set<Socket>();
   const runtime: StepRuntime = { inFlight: new Set(), timers: new Set() };
-  const counts = new Map<RefreshOperation, number>();
+  const counts = new Map<Operation, number>();
   let connections = 0;
   let jwksRequests = 0;
   const jwksPath = `/${userPoolId}/.well-known/jwks.json`;
@@ -68,18 +68,18 @@ export async function startFakeCognito(options: FakeCognitoOptions = {}): Promis
     const target = String(req.headers["x-amz-target"] ?? "");
     const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
     const body = await readBody(req);
-    if (!(REFRESH_OPERATIONS as readonly string[]).includes(operation)) {
+    if (!(OPERATIONS as readonly string[]).includes(operation)) {
       const message = `The fake does not implement ${operation || "this target"}`;
       return sendError(res, { name: "UnknownOperationException", message, status: 400 });
     }
-    const refreshOperation = operation as RefreshOperation;
-    counts.set(refreshOperation, (counts.get(refreshOperation) ?? 0) + 1);
+    const knownOperation = operation as Operation;
+    counts.set(knownOperation, (counts.get(knownOperation) ?? 0) + 1);
     const input = parseInput(body);
     if (!input) {
       const error = { name: "SerializationException", message: "Malformed JSON", status: 400 };
       return sendError(res, error);
     }
-    return runStep(runtime, context, { req, res, operation: refreshOperation, input }, plan.next());
+    return runStep(runtime, context, { req, res, operation: knownOperation, input }, plan.next());
   };
 
   const server = createServer((req, res) => {

@@ -1,14 +1,15 @@
 /**
- * The two refresh operations as Cognito performs them: validate the request, check the app
- * client and its secret, check the token and its user, then issue signed tokens.
+ * The refresh operations as Cognito performs them (validate the request, check the app
+ * client and its secret, check the token and its user, then issue signed tokens), and
+ * RevokeToken, which ends a refresh token.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { issueJwts, type SigningKey } from "./signing.ts";
 import type { CognitoErrorReply } from "./steps.ts";
 import { DEFAULT_USERNAME, type RefreshTokenRecord, type UserStore } from "./users.ts";
 
-export const REFRESH_OPERATIONS = ["GetTokensFromRefreshToken", "InitiateAuth"] as const;
-export type RefreshOperation = (typeof REFRESH_OPERATIONS)[number];
+export const OPERATIONS = ["GetTokensFromRefreshToken", "InitiateAuth", "RevokeToken"] as const;
+export type Operation = (typeof OPERATIONS)[number];
 
 export interface FakeClient {
   clientId: string;
@@ -105,6 +106,15 @@ export function getTokensFromRefreshToken(context: OperationContext, input: Inpu
   if (typeof token !== "string" || token === "") {
     return invalidParameter("1 validation error detected: Value null at 'refreshToken' failed");
   }
+  return (
+    checkSecret(client, secret) ??
+    checkToken(context, token) ??
+    succeed(context, token, client.rotate)
+  );
+}
+
+/** GetTokensFromRefreshToken and RevokeToken take the app client's secret as it is. */
+function checkSecret(client: FakeClient, secret: unknown): { error: CognitoErrorReply } | null {
   if (client.clientSecret === null && secret !== undefined) {
     return notAuthorized(`Client ${client.clientId} is not configured with secret`);
   }
@@ -116,7 +126,32 @@ export function getTokensFromRefreshToken(context: OperationContext, input: Inpu
       return notAuthorized(`Unable to verify secret hash for client ${client.clientId}`);
     }
   }
-  return checkToken(context, token) ?? succeed(context, token, client.rotate);
+  return null;
+}
+
+/**
+ * Ends a refresh token: from then on it is refused as revoked. Revoking it again succeeds; a
+ * token the pool never issued is refused, as cognito-local refuses it.
+ */
+export function revokeToken(context: OperationContext, input: Input): Outcome {
+  const { client, users } = context;
+  const { Token: token, ClientSecret: secret } = input;
+  const clientError = checkClientId(client, input.ClientId);
+  if (clientError) {
+    return clientError;
+  }
+  if (typeof token !== "string" || token === "") {
+    return invalidParameter("1 validation error detected: Value null at 'token' failed");
+  }
+  const secretError = checkSecret(client, secret);
+  if (secretError) {
+    return secretError;
+  }
+  if (!users.token(token)) {
+    return notAuthorized("Invalid token");
+  }
+  users.setTokenState(token, "revoked");
+  return { output: {} };
 }
 
 function secretHash(secret: string, username: string, clientId: string): string {

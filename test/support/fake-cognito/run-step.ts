@@ -7,8 +7,10 @@ import { sendError, sendHtml, sendMalformedJson, sendResult } from "./aws-json.t
 import {
   getTokensFromRefreshToken,
   initiateAuth,
+  type Operation,
   type OperationContext,
-  type RefreshOperation,
+  type Outcome,
+  revokeToken,
   succeed,
 } from "./operations.ts";
 import type { PublicJwk } from "./signing.ts";
@@ -23,7 +25,7 @@ export interface StepRuntime {
 export interface RefreshRequest {
   req: IncomingMessage;
   res: ServerResponse;
-  operation: RefreshOperation;
+  operation: Operation;
   input: Record<string, unknown>;
 }
 
@@ -69,8 +71,19 @@ function socketStep(
 
 function tokenOf(input: Record<string, unknown>): string {
   const params = input.AuthParameters as Record<string, unknown> | undefined;
-  const token = input.RefreshToken ?? params?.REFRESH_TOKEN;
+  const token = input.RefreshToken ?? input.Token ?? params?.REFRESH_TOKEN;
   return typeof token === "string" ? token : "";
+}
+
+const NORMAL = {
+  GetTokensFromRefreshToken: getTokensFromRefreshToken,
+  InitiateAuth: initiateAuth,
+  RevokeToken: revokeToken,
+} satisfies Record<Operation, unknown>;
+
+function answer(res: ServerResponse, outcome: Outcome): void {
+  if ("output" in outcome) sendResult(res, outcome.output);
+  else sendError(res, outcome.error);
 }
 
 export async function runStep(
@@ -104,17 +117,12 @@ export async function runStep(
       return sendMalformedJson(res);
     case "rotate":
     case "no-rotate": {
+      if (operation === "RevokeToken") return answer(res, revokeToken(context, input));
       const extra = operation === "InitiateAuth" ? { ChallengeParameters: {} } : {};
-      const outcome = succeed(context, tokenOf(input), step === "rotate", extra);
-      return "output" in outcome ? sendResult(res, outcome.output) : sendError(res, outcome.error);
+      return answer(res, succeed(context, tokenOf(input), step === "rotate", extra));
     }
-    default: {
-      const outcome =
-        operation === "InitiateAuth"
-          ? initiateAuth(context, input)
-          : getTokensFromRefreshToken(context, input);
-      return "output" in outcome ? sendResult(res, outcome.output) : sendError(res, outcome.error);
-    }
+    default:
+      return answer(res, NORMAL[operation](context, input));
   }
 }
 

@@ -43,6 +43,11 @@ export const FAKE_ERRORS = {
     message: "An internal error occurred.",
     status: 500,
   },
+  "revocation-disabled": {
+    name: "UnsupportedOperationException",
+    message: "Token revocation is not enabled for this app client.",
+    status: 400,
+  },
   "resource-not-found": {
     name: "ResourceNotFoundException",
     message: "User pool client does not exist.",

@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file worth/auth/v1/auth_service.proto.
  */
 export const file_worth_auth_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CiB3b3J0aC9hdXRoL3YxL2F1dGhfc2VydmljZS5wcm90bxINd29ydGguYXV0aC52MSI0ChtSZWZyZXNoQ3VzdG9tZXJUb2tlblJlcXVlc3QSFQoNcmVmcmVzaF90b2tlbhgBIAEoCSKFAQocUmVmcmVzaEN1c3RvbWVyVG9rZW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSEAoIaWRfdG9rZW4YAiABKAkSEgoKZXhwaXJlc19pbhgDIAEoBRISCgp0b2tlbl90eXBlGAQgASgJEhUKDXJlZnJlc2hfdG9rZW4YBSABKAkyowEKC0F1dGhTZXJ2aWNlEpMBChRSZWZyZXNoQ3VzdG9tZXJUb2tlbhIqLndvcnRoLmF1dGgudjEuUmVmcmVzaEN1c3RvbWVyVG9rZW5SZXF1ZXN0Gisud29ydGguYXV0aC52MS5SZWZyZXNoQ3VzdG9tZXJUb2tlblJlc3BvbnNlIiKC0+STAhw6ASoiFy9yZWZyZXNoLXRva2VuL2N1c3RvbWVyYgZwcm90bzM", [file_google_api_annotations]);
+  fileDesc("CiB3b3J0aC9hdXRoL3YxL2F1dGhfc2VydmljZS5wcm90bxINd29ydGguYXV0aC52MSI0ChtSZWZyZXNoQ3VzdG9tZXJUb2tlblJlcXVlc3QSFQoNcmVmcmVzaF90b2tlbhgBIAEoCSKFAQocUmVmcmVzaEN1c3RvbWVyVG9rZW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSEAoIaWRfdG9rZW4YAiABKAkSEgoKZXhwaXJlc19pbhgDIAEoBRISCgp0b2tlbl90eXBlGAQgASgJEhUKDXJlZnJlc2hfdG9rZW4YBSABKAkiMwoaUmV2b2tlQ3VzdG9tZXJUb2tlblJlcXVlc3QSFQoNcmVmcmVzaF90b2tlbhgBIAEoCSIdChtSZXZva2VDdXN0b21lclRva2VuUmVzcG9uc2UytQIKC0F1dGhTZXJ2aWNlEpMBChRSZWZyZXNoQ3VzdG9tZXJUb2tlbhIqLndvcnRoLmF1dGgudjEuUmVmcmVzaEN1c3RvbWVyVG9rZW5SZXF1ZXN0Gisud29ydGguYXV0aC52MS5SZWZyZXNoQ3VzdG9tZXJUb2tlblJlc3BvbnNlIiKC0+STAhw6ASoiFy9yZWZyZXNoLXRva2VuL2N1c3RvbWVyEo8BChNSZXZva2VDdXN0b21lclRva2VuEikud29ydGguYXV0aC52MS5SZXZva2VDdXN0b21lclRva2VuUmVxdWVzdBoqLndvcnRoLmF1dGgudjEuUmV2b2tlQ3VzdG9tZXJUb2tlblJlc3BvbnNlIiGC0+STAhs6ASoiFi9yZXZva2UtdG9rZW4vY3VzdG9tZXJiBnByb3RvMw", [file_google_api_annotations]);
 
 /**
  * @generated from message worth.auth.v1.RefreshCustomerTokenRequest
@@ -82,6 +82,41 @@ export const RefreshCustomerTokenResponseSchema: GenMessage<RefreshCustomerToken
   messageDesc(file_worth_auth_v1_auth_service, 1);
 
 /**
+ * @generated from message worth.auth.v1.RevokeCustomerTokenRequest
+ */
+export type RevokeCustomerTokenRequest = Message<"worth.auth.v1.RevokeCustomerTokenRequest"> & {
+  /**
+   * The Cognito refresh token to revoke. When empty, the server falls back to
+   * the refresh token cookie, and clears that cookie once it is revoked.
+   *
+   * @generated from field: string refresh_token = 1;
+   */
+  refreshToken: string;
+};
+
+/**
+ * Describes the message worth.auth.v1.RevokeCustomerTokenRequest.
+ * Use `create(RevokeCustomerTokenRequestSchema)` to create a new message.
+ */
+export const RevokeCustomerTokenRequestSchema: GenMessage<RevokeCustomerTokenRequest> = /*@__PURE__*/
+  messageDesc(file_worth_auth_v1_auth_service, 2);
+
+/**
+ * Empty: a revocation succeeded, or there was nothing to revoke.
+ *
+ * @generated from message worth.auth.v1.RevokeCustomerTokenResponse
+ */
+export type RevokeCustomerTokenResponse = Message<"worth.auth.v1.RevokeCustomerTokenResponse"> & {
+};
+
+/**
+ * Describes the message worth.auth.v1.RevokeCustomerTokenResponse.
+ * Use `create(RevokeCustomerTokenResponseSchema)` to create a new message.
+ */
+export const RevokeCustomerTokenResponseSchema: GenMessage<RevokeCustomerTokenResponse> = /*@__PURE__*/
+  messageDesc(file_worth_auth_v1_auth_service, 3);
+
+/**
  * AuthService exchanges credentials of Worth customers for fresh tokens.
  *
  * @generated from service worth.auth.v1.AuthService
@@ -97,6 +132,19 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof RefreshCustomerTokenRequestSchema;
     output: typeof RefreshCustomerTokenResponseSchema;
+  },
+  /**
+   * RevokeCustomerToken revokes a Cognito refresh token and the access and id
+   * tokens issued from it: signing out. An unknown, expired or already revoked
+   * token gets the same empty answer as a revoked one (RFC 7009), so the call
+   * tells nothing about a token.
+   *
+   * @generated from rpc worth.auth.v1.AuthService.RevokeCustomerToken
+   */
+  revokeCustomerToken: {
+    methodKind: "unary";
+    input: typeof RevokeCustomerTokenRequestSchema;
+    output: typeof RevokeCustomerTokenResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_worth_auth_v1_auth_service, 0);
