@@ -28,7 +28,7 @@ export async function openDemo(
 /** Clicks one of the page's buttons and waits until what it started has finished. */
 export async function press(
   page: Page,
-  button: "new-token" | "set-cookie" | "refresh-body" | "refresh-cookie",
+  button: "new-token" | "set-cookie" | "refresh-body" | "refresh-cookie" | "sign-out",
 ): Promise<Outcome> {
   await page.click(`#${button}`);
   return settled(page);

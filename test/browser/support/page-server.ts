@@ -24,7 +24,8 @@ export async function startPageServer(
   routes: ReadonlyMap<string, Handler>,
   host = "127.0.0.1",
 ): Promise<PageServer> {
-  const served = (path: string) => path === "/demo" || path === "/demo/app.js" || !path.startsWith("/demo");
+  const served = (path: string) =>
+    path === "/demo" || path === "/demo/app.js" || !path.startsWith("/demo");
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://page").pathname;
     const handler = served(path) ? routes.get(path) : undefined;
