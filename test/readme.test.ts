@@ -39,18 +39,29 @@ describe("the README's examples", () => {
     await cognito?.stop();
   });
 
-  async function runExample(command: string): Promise<string> {
+  async function runWithToken(command: string): Promise<{ stdout: string; token: string }> {
     const token = await cognito.freshRefreshToken();
     const script = command
       .replaceAll("http://127.0.0.1:8080", service.url)
       .replaceAll("$(npm run --silent demo-token)", token);
     const { stdout } = await run("bash", ["-c", script], { cwd: fileURLToPath(root) });
-    return stdout;
+    return { stdout, token };
   }
+  const runExample = async (command: string) => (await runWithToken(command)).stdout;
+  /** Whether a refresh token still refreshes (signed out: 401). */
+  const refreshStatus = async (token: string) =>
+    (
+      await fetch(`${service.url}/auth/api/v1/refresh-token/customer`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ refresh_token: token }),
+      })
+    ).status;
 
   // Every command in the README that talks to the server is one of these kinds; a new kind of
   // example fails the first test until this file learns to check it.
   const refreshCurl = examples.filter((c) => c.startsWith("curl -sS -X POST"));
+  const revokeCurl = examples.filter((c) => c.includes("/revoke-token/customer"));
   const refreshBuf = examples.filter(
     (c) => c.startsWith("npx buf curl") && c.includes("RefreshCustomerToken"),
   );
@@ -60,11 +71,19 @@ describe("the README's examples", () => {
 
   it("has only examples this test knows how to check", () => {
     expect(refreshCurl).toHaveLength(2);
+    expect(revokeCurl).toHaveLength(1);
     expect(refreshBuf).toHaveLength(2);
     expect(listMethods).toHaveLength(1);
     expect(health).toHaveLength(3);
     expect(metrics).toHaveLength(1);
-    const known = new Set([...refreshCurl, ...refreshBuf, ...listMethods, ...health, ...metrics]);
+    const known = new Set([
+      ...refreshCurl,
+      ...revokeCurl,
+      ...refreshBuf,
+      ...listMethods,
+      ...health,
+      ...metrics,
+    ]);
     expect(examples.filter((c) => !known.has(c))).toEqual([]);
   });
 
@@ -77,6 +96,19 @@ describe("the README's examples", () => {
       headers: { "content-type": "application/json", "cache-control": "no-store" },
       body: stdout,
     });
+  });
+
+  it("signs out with the curl example: the answer the README shows, and the token is revoked", async () => {
+    const { stdout, token } = await runWithToken(revokeCurl[0] ?? "");
+    const [head = "", body = ""] = stdout.split("\r\n\r\n");
+    const lines = head.split("\r\n").map((line) => line.toLowerCase());
+    const shown = blocks("text").find((block) => block.includes("Max-Age=0")) ?? "";
+    const shownLines = shown.trim().split("\n");
+    expect(shownLines.at(-1)).toBe(body);
+    for (const line of shownLines.slice(0, -1).filter((l) => l !== "…")) {
+      expect(lines).toContain(line.toLowerCase());
+    }
+    expect(await refreshStatus(token)).toBe(401);
   });
 
   it.each(refreshBuf)("answers a token pair to: %s", async (command) => {
@@ -131,6 +163,7 @@ describe("the README's examples", () => {
     mkdirSync(new URL(".local/", root), { recursive: true });
     const file = new URL(".local/readme-browser.ts", root);
     const token = await cognito.freshRefreshToken();
+    expect(source).toContain('baseUrl: "http://127.0.0.1:8080/auth/api/v1"');
     // Node's fetch keeps no cookie jar: hand it the cookie a browser would send.
     const preamble = `const realFetch = globalThis.fetch;
 globalThis.fetch = (input, init) =>
@@ -145,6 +178,8 @@ console.log(idToken.split(".").length, expiresIn);
     try {
       const { stdout } = await run(process.execPath, [fileURLToPath(file)]);
       expect(stdout.trim()).toMatch(/^3 3(599|600)$/);
+      // The snippet's last call signed out: the cookie's token refreshes no more.
+      expect(await refreshStatus(token)).toBe(401);
     } finally {
       rmSync(file, { force: true });
     }

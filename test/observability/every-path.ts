@@ -31,6 +31,19 @@ export async function driveEveryPath(t: Traffic, fake: FakeCognito): Promise<voi
   fake.script("rotate");
   await t.rpc("connect", "connect-cookie-rotated", "", rpcOk, { cookie: cookie() });
 
+  // A dead cookie (cleared in the answer), and sign-out by body and by cookie.
+  fake.script("invalid");
+  await t.rest(
+    "rest-cookie-dead",
+    "",
+    { outcome: "unauthorized", status: 401 },
+    { cookie: cookie() },
+  );
+  const revoke = "/auth/api/v1/revoke-token/customer";
+  const revoked = { outcome: "success", status: 200, attempts: 1 } as const;
+  await t.rest("rest-revoke", body(t.fresh()), revoked, { headers: JSON_TYPE, path: revoke });
+  await t.rest("rest-revoke-cookie", "", revoked, { cookie: cookie(), path: revoke });
+
   // Each error kind the provider can cause, over REST and gRPC.
   const kinds: Array<[Step, string, number, string, number]> = [
     ["invalid", "unauthorized", 401, "unauthenticated", 1],

@@ -111,16 +111,22 @@ export function createTraffic(obs: Observed) {
       what: string,
       body: string,
       expected: Omit<Expected, "id" | "echoed" | "protocol" | "route">,
-      options: { headers?: Record<string, string>; cookie?: string; http2?: boolean } = {},
+      options: {
+        headers?: Record<string, string>;
+        cookie?: string;
+        http2?: boolean;
+        path?: string;
+      } = {},
     ): Promise<void> {
       const id = idFor(what);
       const headers = { "x-request-id": id, ...credentials(options.cookie), ...options.headers };
-      const res = await (options.http2 ? restHttp2 : restHttp1)(obs.url, { headers, body });
+      const path = options.path ?? REST_PATH;
+      const res = await (options.http2 ? restHttp2 : restHttp1)(obs.url, { headers, body, path });
       const map = res.headers as Record<string, unknown>;
       rememberRest(res.text, map);
       expect(res.status, what).toBe(expected.status);
       const echoed = String(map["x-request-id"] ?? "");
-      made.push({ id, protocol: "rest", route: REST_PATH, ...expected, echoed });
+      made.push({ id, protocol: "rest", route: path, ...expected, echoed });
     },
 
     async rpc(
