@@ -1,3 +1,4 @@
+import { countAddress } from "./address-limit.ts";
 import type {
   Clock,
   CustomerPolicy,
@@ -63,12 +64,7 @@ export function createRefreshCustomerToken(deps: RefreshDeps): RefreshCustomerTo
     return { tokens, verified };
   };
   return async (input, signal) => {
-    if (addressLimiter) {
-      // A request whose address is unknown (its connection already gone) shares one
-      // budget with all such requests: the limit must not fail open.
-      const wait = await addressLimiter.consume(input.clientAddress ?? "unknown");
-      if (wait > 0) throw limited(wait);
-    }
+    await countAddress(addressLimiter, input.clientAddress);
     const { token, source } = pickToken(input);
     if (!TOKEN_SHAPE.test(token)) {
       throw new RefreshError("unauthorized");

@@ -1,3 +1,4 @@
+import { countAddress } from "./address-limit.ts";
 import type { HeldTokenState, RateLimiter, TokenRevoker } from "./ports.ts";
 import { RefreshError } from "./refresh-error.ts";
 import { pickToken, type TokenInput, type TokenSource } from "./token-input.ts";
@@ -34,10 +35,7 @@ const REVOCABLE_SHAPE = /^[A-Za-z0-9\-_=.]+$/;
 export function createRevokeCustomerToken(deps: RevokeDeps): RevokeCustomerToken {
   const { revoker, addressLimiter, held = [] } = deps;
   return async (input, signal) => {
-    if (addressLimiter) {
-      const wait = await addressLimiter.consume(input.clientAddress ?? "unknown");
-      if (wait > 0) throw new RefreshError("rate_limited", { retryAfterSeconds: wait });
-    }
+    await countAddress(addressLimiter, input.clientAddress);
     const { token, source } = pickToken(input);
     if (!REVOCABLE_SHAPE.test(token)) {
       return { source };

@@ -22,6 +22,7 @@ import {
   refreshCookieShapes,
   SITE,
   signIn,
+  submitForm,
   worthHostArgs,
   worthOrigin,
 } from "./support/worth-hosts.ts";
@@ -134,13 +135,7 @@ describe.skipIf(skipBrowserTests)("Worth's web client in chromium", () => {
     }
     const formSent = page.waitForRequest(`${api}${REFRESH}`);
     const formAnswer = page.waitForResponse(`${api}${REFRESH}`);
-    await page.evaluate((url) => {
-      const form = document.createElement("form");
-      form.method = "POST";
-      form.action = url;
-      document.body.append(form);
-      form.submit();
-    }, `${api}${REFRESH}`);
+    await submitForm(page, `${api}${REFRESH}`);
     const form = await formAnswer;
     expect([form.status(), await form.text()]).toEqual([403, FORBIDDEN]);
     const statuses = [...network.to(`${api}${REFRESH}`), ...network.to(`${api}${REVOKE}`)].map(
@@ -161,13 +156,7 @@ describe.skipIf(skipBrowserTests)("Worth's web client in chromium", () => {
     const sent = page.waitForRequest((r) => r.url() === `${api}${REFRESH}`);
     const answer = page.waitForResponse(`${api}${REFRESH}`);
     const before = counted.calls();
-    await page.evaluate((url) => {
-      const form = document.createElement("form");
-      form.method = "POST";
-      form.action = url;
-      document.body.append(form);
-      form.submit();
-    }, `${api}${REFRESH}`);
+    await submitForm(page, `${api}${REFRESH}`);
     const headers = await (await sent).allHeaders();
     expect(headers["sec-fetch-site"]).toBe("cross-site");
     expect(headers.cookie?.includes("refresh_token=")).toBe(true);

@@ -81,3 +81,14 @@ export function signIn(
     },
   ]);
 }
+
+/** Submits an empty form POST to `url` from the page, as a page of any origin can. */
+export function submitForm(page: Page, url: string): Promise<void> {
+  return page.evaluate((action) => {
+    const form = document.createElement("form");
+    form.method = "POST";
+    form.action = action;
+    document.body.append(form);
+    form.submit();
+  }, url);
+}
