@@ -110,6 +110,13 @@ function cookie(env: Env, base: string): Config["cookie"] {
   if (hostOnly && path !== "/") {
     throw new ConfigError("REFRESH_TOKEN_COOKIE_PATH", "a __Host- cookie must have the path /");
   }
+  // A browser sends the cookie only to paths under its own: the routes must be among them.
+  if (path !== "/" && path !== base && !base.startsWith(`${path.replace(/\/$/, "")}/`)) {
+    throw new ConfigError(
+      "REFRESH_TOKEN_COOKIE_PATH",
+      `expected / or a path that BASE_PATH (${base || "/"}) is under, got "${path}"`,
+    );
+  }
   return { name, path, maxAgeSeconds };
 }
 

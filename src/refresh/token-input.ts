@@ -33,6 +33,14 @@ export function tokenSource(input: TokenInput): TokenSource | undefined {
 }
 
 /**
+ * Whether the request's token is its cookie's and the request may change that cookie: not
+ * from a page of another origin, which is refused and must not touch the customer's session.
+ */
+export function usesOwnCookie(input: TokenInput): boolean {
+  return tokenSource(input) === "cookie" && !input.fromOtherOrigin;
+}
+
+/**
  * The token to use and where it came from. A cookie-carried token from another origin is
  * refused before anything else happens: it is not the customer's own page asking.
  */

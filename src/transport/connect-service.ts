@@ -11,8 +11,8 @@ import { annotate } from "../observability/request-context.ts";
 import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
 import type { RevokeCustomerToken } from "../refresh/revoke-customer-token.ts";
-import { type TokenInput, tokenSource } from "../refresh/token-input.ts";
-import { type CookieSettings, clearedCookie, readCookie, rotatedCookie } from "./cookie.ts";
+import { type TokenInput, usesOwnCookie } from "../refresh/token-input.ts";
+import { type CookieSettings, type CookieWriter, readCookies } from "./cookie.ts";
 import { connectError } from "./error-table.ts";
 
 /** The caller's address, put there per request by the adapter's contextValues. */
@@ -29,19 +29,30 @@ export interface AuthServiceOptions {
   refresh: RefreshCustomerToken;
   revoke: RevokeCustomerToken;
   cookie: CookieSettings;
+  cookies: CookieWriter;
+}
+
+/** A request's token input, and how many refresh token cookies it carried. */
+interface Carried {
+  input: TokenInput;
+  cookiesSent: number;
 }
 
 /** The token a message carries, else the cookie's, and where the request comes from. */
-function tokenInput(messageToken: string, ctx: HandlerContext, cookieName: string): TokenInput {
+function carried(messageToken: string, ctx: HandlerContext, cookieName: string): Carried {
   const input: TokenInput = {
     bodyToken: messageToken,
     clientAddress: ctx.values.get(clientAddressKey),
   };
-  if (!messageToken.trim()) {
-    input.cookieToken = readCookie(ctx.requestHeader.get("cookie"), cookieName);
-    input.fromOtherOrigin = ctx.values.get(otherOriginKey);
-  }
-  return input;
+  if (messageToken.trim()) return { input, cookiesSent: 0 };
+  const cookies = readCookies(ctx.requestHeader.get("cookie"), cookieName);
+  input.cookieToken = cookies[0];
+  input.fromOtherOrigin = ctx.values.get(otherOriginKey);
+  return { input, cookiesSent: cookies.length };
+}
+
+function setCookies(ctx: HandlerContext, values: readonly string[]): void {
+  for (const value of values) ctx.responseHeader.append("set-cookie", value);
 }
 
 /**
@@ -49,7 +60,7 @@ function tokenInput(messageToken: string, ctx: HandlerContext, cookieName: strin
  * refused as unauthorized is cleared: a response header, which Connect and gRPC-Web send
  * with the error too, so a browser drops the cookie instead of sending it again.
  */
-function failure(reason: unknown, ctx: HandlerContext, input: TokenInput, cleared: string) {
+function failure(reason: unknown, ctx: HandlerContext, sent: Carried, cookies: CookieWriter) {
   // Cut by the client's own deadline (or cancelled): say so, not "unavailable".
   if (ctx.signal.aborted && ctx.signal.reason instanceof ConnectError) {
     const { code } = ctx.signal.reason;
@@ -58,8 +69,8 @@ function failure(reason: unknown, ctx: HandlerContext, input: TokenInput, cleare
     return ctx.signal.reason;
   }
   const kind = RefreshError.from(reason).kind;
-  if (kind === "unauthorized" && tokenSource(input) === "cookie" && !input.fromOtherOrigin) {
-    ctx.responseHeader.append("set-cookie", cleared);
+  if (kind === "unauthorized" && usesOwnCookie(sent.input)) {
+    setCookies(ctx, cookies.refused(sent.cookiesSent));
   }
   const error = connectError(reason);
   annotate({ outcome: kind, rpcCode: codeToString(error.code) });
@@ -68,17 +79,15 @@ function failure(reason: unknown, ctx: HandlerContext, input: TokenInput, cleare
 
 /** The RPC face of the use cases, for gRPC, gRPC-Web and Connect alike. */
 export function authServiceRoutes(options: AuthServiceOptions): (router: ConnectRouter) => void {
-  const { refresh, revoke, cookie } = options;
-  const cleared = clearedCookie(cookie);
+  const { refresh, revoke, cookie, cookies } = options;
   return (router) => {
     router.service(AuthService, {
       async refreshCustomerToken(req, ctx) {
-        const input = tokenInput(req.refreshToken, ctx, cookie.name);
+        const sent = carried(req.refreshToken, ctx, cookie.name);
         try {
-          const result = await refresh(input, ctx.signal);
+          const result = await refresh(sent.input, ctx.signal);
           ctx.responseHeader.set("cache-control", "no-store");
-          const setCookie = rotatedCookie(result, cookie);
-          if (setCookie) ctx.responseHeader.append("set-cookie", setCookie);
+          setCookies(ctx, cookies.rotated(result, sent.cookiesSent));
           annotate({ outcome: "success", rpcCode: "ok" });
           return {
             accessToken: result.accessToken,
@@ -88,19 +97,19 @@ export function authServiceRoutes(options: AuthServiceOptions): (router: Connect
             refreshToken: result.rotated?.deliverIn === "body" ? result.rotated.refreshToken : "",
           };
         } catch (reason) {
-          throw failure(reason, ctx, input, cleared);
+          throw failure(reason, ctx, sent, cookies);
         }
       },
       async revokeCustomerToken(req, ctx) {
-        const input = tokenInput(req.refreshToken, ctx, cookie.name);
+        const sent = carried(req.refreshToken, ctx, cookie.name);
         try {
-          const { source } = await revoke(input, ctx.signal);
+          const { source } = await revoke(sent.input, ctx.signal);
           ctx.responseHeader.set("cache-control", "no-store");
-          if (source === "cookie") ctx.responseHeader.append("set-cookie", cleared);
+          if (source === "cookie") setCookies(ctx, cookies.signedOut());
           annotate({ outcome: "success", rpcCode: "ok" });
           return {};
         } catch (reason) {
-          throw failure(reason, ctx, input, cleared);
+          throw failure(reason, ctx, sent, cookies);
         }
       },
     });

@@ -1,10 +1,14 @@
 import type { RefreshResult } from "../refresh/refresh-customer-token.ts";
 
-/** Reads one cookie from a Cookie header; the first of several wins (most specific path). */
-export function readCookie(header: string | null | undefined, name: string): string | undefined {
+/**
+ * Every value of one cookie in a Cookie header, in the order sent: a browser holding the name
+ * at several paths sends the most specific first.
+ */
+export function readCookies(header: string | null | undefined, name: string): string[] {
   if (!header) {
-    return undefined;
+    return [];
   }
+  const values: string[] = [];
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
     if (eq < 0 || part.slice(0, eq).trim() !== name) {
@@ -14,9 +18,14 @@ export function readCookie(header: string | null | undefined, name: string): str
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
       value = value.slice(1, -1);
     }
-    return value;
+    values.push(value);
   }
-  return undefined;
+  return values;
+}
+
+/** Reads one cookie from a Cookie header; the first of several wins (most specific path). */
+export function readCookie(header: string | null | undefined, name: string): string | undefined {
+  return readCookies(header, name)[0];
 }
 
 /** The refresh token cookie as configured: one name and one path for every face. */
@@ -48,7 +57,7 @@ export function refreshCookie(settings: CookieSettings, token: string): string {
   return serialize(settings, token, settings.maxAgeSeconds);
 }
 
-/** Tells the browser to drop the cookie: its token is refused or revoked. */
+/** Tells the browser to drop the cookie at the configured path. */
 export function clearedCookie(settings: CookieSettings): string {
   return serialize(settings, "", 0);
 }
@@ -59,4 +68,33 @@ export function rotatedCookie(result: RefreshResult, settings: CookieSettings): 
     return undefined;
   }
   return refreshCookie(settings, result.rotated.refreshToken);
+}
+
+/**
+ * What a token answer writes to the browser. Besides the configured path, a sign-in may have
+ * set the cookie at `/`, and a browser keeps one cookie per name and path, sending the most
+ * specific first. So the `/` one is cleared as well where it is known to be dead or unwanted:
+ * once a rotation has replaced it (the request carried more than one cookie), when the only
+ * cookie sent is refused (it may be that one), and at sign-out. Clearing a cookie the browser
+ * does not hold changes nothing.
+ */
+export interface CookieWriter {
+  rotated(result: RefreshResult, cookiesSent: number): string[];
+  refused(cookiesSent: number): string[];
+  signedOut(): readonly string[];
+}
+
+export function createCookieWriter(settings: CookieSettings): CookieWriter {
+  const own = clearedCookie(settings);
+  const atRoot = settings.path === "/" ? [] : [clearedCookie({ ...settings, path: "/" })];
+  const both = [own, ...atRoot];
+  return {
+    rotated(result, cookiesSent) {
+      const cookie = rotatedCookie(result, settings);
+      if (!cookie) return [];
+      return cookiesSent > 1 ? [cookie, ...atRoot] : [cookie];
+    },
+    refused: (cookiesSent) => (cookiesSent === 1 ? both : [own]),
+    signedOut: () => both,
+  };
 }

@@ -8,13 +8,18 @@ export type Handler = ReturnType<typeof connectNodeAdapter>;
 export type Request = Parameters<Handler>[0];
 export type Response = Parameters<Handler>[1];
 
+/** The host a request was sent to: HTTP/2's :authority, else HTTP/1.1's Host. */
+export function authorityOf(req: Request): string | undefined {
+  return "authority" in req ? req.authority : req.headers.host;
+}
+
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 
 export function sendJson(
   res: Response,
   status: number,
   body: string,
-  headers: Record<string, string> = {},
+  headers: Readonly<Record<string, string | readonly string[]>> = {},
 ): void {
   if (res.headersSent) {
     res.end();

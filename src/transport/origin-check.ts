@@ -1,4 +1,4 @@
-import type { Request } from "./http-types.ts";
+import { authorityOf, type Request } from "./http-types.ts";
 
 /**
  * Whether a request comes from a browser page of an origin this service does not trust:
@@ -9,8 +9,10 @@ import type { Request } from "./http-types.ts";
  * - `Sec-Fetch-Site: cross-site`: another site's page. Refused, listed or not: the cookie is
  *   SameSite=Strict, so no page of another site has a legitimate use for it.
  * - `same-origin` or `none` (the user typed the address): the service's own page.
- * - Otherwise the `Origin` decides: the service's own (its host is the request's Host) or one
- *   listed in CORS_ORIGINS is trusted. A `same-site` page must be listed: a sibling host is
+ * - Otherwise the `Origin` decides: the service's own (its host is the request's Host; the
+ *   scheme is not compared, as behind a TLS-terminating proxy the service cannot know it, and
+ *   a Secure cookie is not sent to a plain-http page anyway) or one listed in CORS_ORIGINS is
+ *   trusted. A `same-site` page must be listed: a sibling host is
  *   not trusted because it shares the site.
  * - Neither header: not a browser (curl, servers), which no page can make send a cookie.
  */
@@ -35,7 +37,7 @@ function header(req: Request, name: string): string | undefined {
 }
 
 function isOwnOrigin(origin: string, req: Request): boolean {
-  const authority = "authority" in req ? req.authority : req.headers.host;
+  const authority = authorityOf(req);
   if (!authority || origin === "null") return false;
   try {
     return new URL(origin).host === new URL(`http://${authority}`).host;

@@ -1,23 +1,24 @@
 import { annotate } from "../observability/request-context.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
-import { type TokenInput, tokenSource } from "../refresh/token-input.ts";
+import { type TokenInput, usesOwnCookie } from "../refresh/token-input.ts";
 import type { ClientAddressOf } from "./client-address.ts";
-import { type CookieSettings, clearedCookie, readCookie } from "./cookie.ts";
+import { type CookieSettings, createCookieWriter, readCookies } from "./cookie.ts";
 import { restError, restRoutingError } from "./error-table.ts";
 import { type Handler, type Request, type Response, sendJson } from "./http-types.ts";
 import { parseRestBody } from "./parse-rest-body.ts";
 import { readBody } from "./read-body.ts";
 
-/** What a REST token route answers on success: the body, and a cookie to set if any. */
+/** What a REST token route answers on success: the body, and cookies to set if any. */
 export interface RestAnswer {
   body: string;
-  setCookie?: string | undefined;
+  setCookie?: string | readonly string[] | undefined;
 }
 
 export interface RestRouteOptions<Result> {
   /** The use case behind the route. */
   run: (input: TokenInput, signal: AbortSignal) => Promise<Result>;
-  answer: (result: Result) => RestAnswer;
+  /** `cookiesSent`: how many refresh token cookies the request carried. */
+  answer: (result: Result, cookiesSent: number) => RestAnswer;
   bodyLimitBytes: number;
   cookie: CookieSettings;
   clientAddressOf: ClientAddressOf;
@@ -30,19 +31,20 @@ const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 function sendError(
   req: Request,
   res: Response,
-  reason: unknown,
-  clearCookie: string | undefined,
+  error: RefreshError,
+  setCookie: readonly string[],
 ): void {
-  const error = RefreshError.from(reason);
   annotate({ outcome: error.kind });
   const { status, headers, body } = restError(error);
   if (error.kind === "payload_too_large" && "shouldKeepAlive" in res) {
     // The rest of the body is unread: do not keep a connection we would have to drain.
     res.shouldKeepAlive = false;
   }
-  const answer: Record<string, string> = { ...headers, ...NO_STORE };
-  if (clearCookie && error.kind === "unauthorized") answer["set-cookie"] = clearCookie;
-  sendJson(res, status, body, answer);
+  sendJson(res, status, body, {
+    ...headers,
+    ...NO_STORE,
+    ...(setCookie.length > 0 && { "set-cookie": setCookie }),
+  });
   if (error.kind === "payload_too_large") {
     res.once("finish", () => req.destroy());
   }
@@ -51,32 +53,38 @@ function sendError(
 /**
  * A documented REST face of a token use case (refresh, revoke): the token from the JSON
  * body, else from the cookie. A browser may send the cookie with no body and no
- * Content-Type at all (axios `post(url)`): that is a normal request. A refused cookie-carried
- * token is cleared from the browser, so it is not sent again and again.
+ * Content-Type at all (axios `post(url)`): that is a normal request. A cookie-carried token
+ * refused as unauthorized is cleared from the browser, so it is not sent again and again.
  */
 export function createRestRoute<Result>(options: RestRouteOptions<Result>): Handler {
-  const { run, answer, bodyLimitBytes, cookie, clientAddressOf, fromOtherOrigin } = options;
-  const cleared = clearedCookie(cookie);
-  // `refusal` is this request's own: what to clear if its token is refused.
-  const handle = async (req: Request, res: Response, refusal: { clear?: string }) => {
+  const { run, answer, bodyLimitBytes, cookie } = options;
+  const writer = createCookieWriter(cookie);
+  const { clientAddressOf, fromOtherOrigin } = options;
+  const handle = async (req: Request, res: Response) => {
     // Read before the body: a client that resets mid-request has no address after.
     const clientAddress = clientAddressOf(req);
-    const bodyToken = parseRestBody(await readBody(req, bodyLimitBytes));
-    const cookieToken = readCookie(req.headers.cookie, cookie.name);
-    const input: TokenInput = { bodyToken, cookieToken, clientAddress };
-    if (cookieToken !== undefined) input.fromOtherOrigin = fromOtherOrigin(req);
-    if (tokenSource(input) === "cookie" && !input.fromOtherOrigin) refusal.clear = cleared;
-    const abort = new AbortController();
-    // Only a response that closes unanswered means the client went away; aborting after the
-    // answer would cost a DOMException and the signal's listeners on every request.
-    res.once("close", () => {
-      if (!res.writableEnded) abort.abort();
-    });
-    const { body, setCookie } = answer(await run(input, abort.signal));
-    const headers: Record<string, string> = { ...NO_STORE };
-    if (setCookie) headers["set-cookie"] = setCookie;
-    annotate({ outcome: "success" });
-    sendJson(res, 200, body, headers);
+    let input: TokenInput | undefined;
+    let cookies: string[] = [];
+    try {
+      const bodyToken = parseRestBody(await readBody(req, bodyLimitBytes));
+      cookies = readCookies(req.headers.cookie, cookie.name);
+      input = { bodyToken, cookieToken: cookies[0], clientAddress };
+      if (cookies.length > 0) input.fromOtherOrigin = fromOtherOrigin(req);
+      const abort = new AbortController();
+      // Only a response that closes unanswered means the client went away; aborting after the
+      // answer would cost a DOMException and the signal's listeners on every request.
+      res.once("close", () => {
+        if (!res.writableEnded) abort.abort();
+      });
+      const { body, setCookie } = answer(await run(input, abort.signal), cookies.length);
+      annotate({ outcome: "success" });
+      const written = setCookie !== undefined && setCookie.length > 0;
+      sendJson(res, 200, body, written ? { ...NO_STORE, "set-cookie": setCookie } : NO_STORE);
+    } catch (reason) {
+      const error = RefreshError.from(reason);
+      const dead = error.kind === "unauthorized" && input !== undefined && usesOwnCookie(input);
+      sendError(req, res, error, dead ? writer.refused(cookies.length) : []);
+    }
   };
   return (req, res) => {
     if (req.method !== "POST") {
@@ -84,9 +92,6 @@ export function createRestRoute<Result>(options: RestRouteOptions<Result>): Hand
       sendJson(res, status, body, { allow: "POST" });
       return;
     }
-    const refusal: { clear?: string } = {};
-    handle(req, res, refusal).catch((reason: unknown) =>
-      sendError(req, res, reason, refusal.clear),
-    );
+    void handle(req, res);
   };
 }

@@ -7,10 +7,10 @@ import { RefreshError } from "../refresh/refresh-error.ts";
 import type { RevokeCustomerToken } from "../refresh/revoke-customer-token.ts";
 import type { ClientAddressOf } from "./client-address.ts";
 import { authServiceRoutes, clientAddressKey, otherOriginKey } from "./connect-service.ts";
-import { type CookieSettings, clearedCookie, rotatedCookie } from "./cookie.ts";
+import { type CookieSettings, createCookieWriter } from "./cookie.ts";
 import { type CorsOptions, withCors } from "./cors.ts";
 import { restError, restRoutingError } from "./error-table.ts";
-import { type Handler, type Request, sendJson } from "./http-types.ts";
+import { authorityOf, type Handler, type Request, sendJson } from "./http-types.ts";
 import { createOriginCheck } from "./origin-check.ts";
 import { REFRESH_ROUTE, REVOKE_ROUTE } from "./rest-paths.ts";
 import { createRestRoute } from "./rest-route.ts";
@@ -69,14 +69,14 @@ export function createRoutes(options: RoutesOptions): Handler {
   const revokePath = `${basePath}${REVOKE_ROUTE}`;
   const { clientAddressOf } = options;
   const fromOtherOrigin = createOriginCheck(options.cors.origins);
+  const cookies = createCookieWriter(cookie);
   const shared = { bodyLimitBytes, cookie, clientAddressOf, fromOtherOrigin };
-  const cleared = clearedCookie(cookie);
   const rest = createRestRoute({
     ...shared,
     run: refresh,
-    answer: (result: RefreshResult) => ({
+    answer: (result: RefreshResult, cookiesSent) => ({
       body: refreshBody(result),
-      setCookie: rotatedCookie(result, cookie),
+      setCookie: cookies.rotated(result, cookiesSent),
     }),
   });
   const revokeRoute = createRestRoute({
@@ -84,7 +84,7 @@ export function createRoutes(options: RoutesOptions): Handler {
     run: revoke,
     answer: ({ source }) => ({
       body: REVOKED,
-      setCookie: source === "cookie" ? cleared : undefined,
+      setCookie: source === "cookie" ? cookies.signedOut() : undefined,
     }),
   });
   const notFound: Handler = (_req, res) => {
@@ -94,7 +94,7 @@ export function createRoutes(options: RoutesOptions): Handler {
   let procedures: ReadonlySet<string> = new Set();
   const rpc = createRpcHandler({
     routes: (router) => {
-      authServiceRoutes({ refresh, revoke, cookie })(router);
+      authServiceRoutes({ refresh, revoke, cookie, cookies })(router);
       for (const register of services) register(router);
       procedures = new Set(router.handlers.map((handler) => handler.requestPath));
     },
@@ -170,7 +170,7 @@ export function createRoutes(options: RoutesOptions): Handler {
  * that would be an uncaught exception, so such requests stop here with a 400.
  */
 function hasAuthority(req: Request): boolean {
-  const authority = "authority" in req ? req.authority : req.headers.host;
+  const authority = authorityOf(req);
   if (!authority) {
     return false;
   }

@@ -219,6 +219,7 @@ describe("signing out against cognito-local, which implements RevokeToken", () =
     expect([result.status, result.text]).toEqual([200, '{"status":"success","message":"Success"}']);
     expect(setCookies(result.headers)).toEqual([
       "refresh_token=; Path=/auth/api/v1; Max-Age=0; HttpOnly; Secure; SameSite=Strict",
+      "refresh_token=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict",
     ]);
     const after = await restFetch(service.url, {
       headers: JSON_TYPE,

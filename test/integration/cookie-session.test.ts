@@ -24,6 +24,10 @@ const REVOKE_PATH = `${BASE}/revoke-token/customer`;
 const SUCCESS = '{"status":"success","message":"Success"}';
 const ROTATED_SHAPE = `refresh_token=<token>; Path=${BASE}; Max-Age=2592000; HttpOnly; Secure; SameSite=Strict`;
 const CLEARED = `refresh_token=; Path=${BASE}; Max-Age=0; HttpOnly; Secure; SameSite=Strict`;
+/** The same cookie at `/`, where a sign-in may have set it. */
+const CLEARED_ROOT = "refresh_token=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict";
+/** What the only refresh token cookie of a request gets when it is refused or signed out. */
+const CLEARED_BOTH = [CLEARED, CLEARED_ROOT];
 const FAST = { UPSTREAM_TIMEOUT_MS: "1500", UPSTREAM_ATTEMPT_TIMEOUT_MS: "400" };
 
 /** A Set-Cookie with its value hidden: no token reaches an assertion's output. */
@@ -146,7 +150,7 @@ describe("a dead cookie", () => {
     fake.script(step);
     const result = await restFetch(service.url, { headers: cookieOf(fake.issueRefreshToken()) });
     expect(result.status).toBe(401);
-    expect(setCookies(result.headers)).toEqual([CLEARED]);
+    expect(setCookies(result.headers)).toEqual(CLEARED_BOTH);
   });
 
   it.each(DEAD)("is cleared when refused as %s, over Connect and gRPC-Web", async (_l, step) => {
@@ -158,7 +162,7 @@ describe("a dead cookie", () => {
         "refresh",
         fake.issueRefreshToken(),
       );
-      expect(answer).toEqual({ setCookies: [CLEARED], code: Code.Unauthenticated });
+      expect(answer).toEqual({ setCookies: CLEARED_BOTH, code: Code.Unauthenticated });
     }
   });
 
@@ -167,7 +171,7 @@ describe("a dead cookie", () => {
       headers: { cookie: "refresh_token=not a token" },
     });
     expect(result.status).toBe(401);
-    expect(setCookies(result.headers)).toEqual([CLEARED]);
+    expect(setCookies(result.headers)).toEqual(CLEARED_BOTH);
     expect(fake.calls()).toBe(0);
   });
 
@@ -176,7 +180,41 @@ describe("a dead cookie", () => {
     expect((await restFetch(service.url, { headers: cookieOf(old) })).status).toBe(200);
     const replay = await restFetch(service.url, { headers: cookieOf(old) });
     expect(replay.status).toBe(401);
-    expect(setCookies(replay.headers)).toEqual([CLEARED]);
+    expect(setCookies(replay.headers)).toEqual(CLEARED_BOTH);
+  });
+
+  it("clears only its own path when the request carried several and the first is refused", async () => {
+    fake.script("revoked");
+    const result = await restFetch(service.url, {
+      headers: {
+        cookie: `refresh_token=${fake.issueRefreshToken()}; refresh_token=${fake.issueRefreshToken()}`,
+      },
+    });
+    expect(result.status).toBe(401);
+    // The first sent is the most specific: the configured path's. The other one may be live.
+    expect(setCookies(result.headers)).toEqual([CLEARED]);
+  });
+
+  it("replaces a sign-in cookie at / once a rotation has superseded it", async () => {
+    // The browser holds ours at BASE_PATH (sent first) and the sign-in's at / (rotated away).
+    const result = await restFetch(service.url, {
+      headers: {
+        cookie: `refresh_token=${fake.issueRefreshToken()}; refresh_token=${fake.issueRefreshToken()}`,
+      },
+    });
+    expect(result.status).toBe(200);
+    expect(setCookies(result.headers).map(shapeOf)).toEqual([ROTATED_SHAPE, CLEARED_ROOT]);
+  });
+
+  it("clears just / when that is the configured path", async () => {
+    const rooted = await startService({ ...fake.env, ...FAST, REFRESH_TOKEN_COOKIE_PATH: "/" });
+    try {
+      fake.script("revoked");
+      const result = await restFetch(rooted.url, { headers: cookieOf(fake.issueRefreshToken()) });
+      expect([result.status, setCookies(result.headers)]).toEqual([401, [CLEARED_ROOT]]);
+    } finally {
+      await rooted.close();
+    }
   });
 
   it.each<[string, Step, number]>([
@@ -220,7 +258,7 @@ describe("sign-out", () => {
     const token = fake.issueRefreshToken();
     const result = await revokeRest(cookieOf(token));
     expect([result.status, result.text]).toEqual([200, SUCCESS]);
-    expect(setCookies(result.headers)).toEqual([CLEARED]);
+    expect(setCookies(result.headers)).toEqual(CLEARED_BOTH);
     expect(fake.user()?.username).toBeDefined();
     expect((await restFetch(service.url, { headers: cookieOf(token) })).status).toBe(401);
   });
@@ -228,7 +266,7 @@ describe("sign-out", () => {
   it.each(BROWSER_FACES)("revokes the cookie's token over %s and clears it", async (face) => {
     const token = fake.issueRefreshToken();
     const answer = await rpcSetCookies(face, `${service.url}${BASE}`, "revoke", token);
-    expect(answer).toEqual({ setCookies: [CLEARED], code: "ok" });
+    expect(answer).toEqual({ setCookies: CLEARED_BOTH, code: "ok" });
     const error = await rpcError(
       connectClient(service.url).refreshCustomerToken({ refreshToken: token }),
     );
@@ -301,8 +339,14 @@ describe("sign-out", () => {
         body: JSON.stringify({ refresh_token: token }),
       });
       expect(revoked.status).toBe(200);
+      // The held call is still in flight (1500 ms): a refresh now would join it, had the
+      // revocation not made the service forget it.
+      let settled = false;
+      void inFlight.then(() => {
+        settled = true;
+      });
+      expect(settled).toBe(false);
       const after = await restFetch(patient.url, { headers: cookieOf(token) });
-      // Joined, it would have waited for the call started before the revocation, and shared it.
       expect(after.status).toBe(401);
       expect(fake.calls("GetTokensFromRefreshToken")).toBe(2);
       expect((await inFlight).status).toBe(401);

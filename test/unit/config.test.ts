@@ -46,6 +46,8 @@ describe("loadConfig defaults", () => {
     [{ BASE_PATH: "/api" }, "/api"],
     [{ BASE_PATH: "/" }, "/"],
     [{ REFRESH_TOKEN_COOKIE_PATH: "/" }, "/"],
+    [{ REFRESH_TOKEN_COOKIE_PATH: "/auth" }, "/auth"],
+    [{ REFRESH_TOKEN_COOKIE_PATH: "/auth/" }, "/auth/"],
     [{ REFRESH_TOKEN_COOKIE: "__Host-refresh" }, "/"],
   ])("puts the refresh token cookie at one path for every face: %j -> %s", (env, path) => {
     expect(loadConfig(env).cookie.path).toBe(path);
@@ -186,6 +188,12 @@ const BAD: [string, Record<string, string>][] = [
   ["LOG_LEVEL", { ...PROD, LOG_LEVEL: "loud" }],
   ["REFRESH_TOKEN_COOKIE", { ...PROD, REFRESH_TOKEN_COOKIE: "a b" }],
   ["REFRESH_TOKEN_COOKIE_PATH", { ...PROD, REFRESH_TOKEN_COOKIE_PATH: "auth" }],
+  ["REFRESH_TOKEN_COOKIE_PATH", { ...PROD, REFRESH_TOKEN_COOKIE_PATH: "/other" }],
+  ["REFRESH_TOKEN_COOKIE_PATH", { ...PROD, REFRESH_TOKEN_COOKIE_PATH: "/auth/ap" }],
+  [
+    "REFRESH_TOKEN_COOKIE_PATH",
+    { ...PROD, REFRESH_TOKEN_COOKIE_PATH: "/auth/api/v1/refresh-token" },
+  ],
   ["REFRESH_TOKEN_COOKIE_PATH", { ...PROD, REFRESH_TOKEN_COOKIE_PATH: "/a;Domain=evil" }],
   [
     "REFRESH_TOKEN_COOKIE_PATH",
