@@ -201,6 +201,10 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
           resolve();
         });
       });
+      // Which Cognito, and whose tokens it accepts: the first thing to check when every
+      // refresh fails verification.
+      const { endpoint, issuer, jwksUri } = cognito;
+      logger.info("cognito", { endpoint: endpoint ?? "aws", issuer, jwksUri });
       await loadKeys();
       const { port } = server.address() as AddressInfo;
       const host = config.host.includes(":") ? `[${config.host}]` : config.host;

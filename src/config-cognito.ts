@@ -9,11 +9,20 @@ const COGNITO_VARS = [
   "COGNITO_CLIENT_SECRET",
   "COGNITO_ENDPOINT",
   "COGNITO_REFRESH_API",
+  "COGNITO_ISSUER",
+  "COGNITO_JWKS_URI",
 ] as const;
 
 const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+|[a-z]+)_[0-9A-Za-z]+$/;
 
 export function cognitoConfig(env: Env): CognitoConfig | "embedded" {
+  // Set but blank is a mistake (an empty secret, a template left unfilled), never a request
+  // for the embedded demo: a production deployment must not quietly start one.
+  for (const name of COGNITO_VARS) {
+    if (env[name] !== undefined && get(env, name) === undefined) {
+      throw new ConfigError(name, "is set but blank: give it a value, or unset it");
+    }
+  }
   if (COGNITO_VARS.every((name) => get(env, name) === undefined)) {
     return "embedded";
   }
@@ -42,35 +51,37 @@ export function cognitoConfig(env: Env): CognitoConfig | "embedded" {
         "use COGNITO_REFRESH_API=get-tokens",
     );
   }
-  const endpoint = endpointOf(env);
-  const issuer = endpoint
-    ? `${endpoint}/${userPoolId}`
-    : `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
-  return {
-    region,
-    userPoolId,
-    clientId,
-    clientSecret,
-    endpoint,
-    refreshApi,
-    issuer,
-    jwksUri: `${issuer}/.well-known/jwks.json`,
-  };
+  const endpoint = urlOf(env, "COGNITO_ENDPOINT");
+  // Cognito signs its tokens with this issuer however its API was reached (a VPC endpoint,
+  // a FIPS endpoint, a proxy): the endpoint never decides it. Emulators sign with their own.
+  const canonical = `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+  const issuer = urlOf(env, "COGNITO_ISSUER") ?? canonical;
+  const jwksUri = urlOf(env, "COGNITO_JWKS_URI") ?? `${issuer}/.well-known/jwks.json`;
+  return { region, userPoolId, clientId, clientSecret, endpoint, refreshApi, issuer, jwksUri };
 }
 
-function endpointOf(env: Env): string | undefined {
-  const raw = get(env, "COGNITO_ENDPOINT");
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * An http(s) URL without query or fragment, trailing slashes dropped. Cleartext http only to
+ * loopback: a refresh token or a signing key must not cross a network unencrypted.
+ */
+function urlOf(env: Env, name: string): string | undefined {
+  const raw = get(env, name);
   if (raw === undefined) {
     return undefined;
   }
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError("COGNITO_ENDPOINT", `expected an http(s) URL, got "${raw}"`);
+    url = undefined;
   }
-  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.search || url.hash) {
-    throw new ConfigError("COGNITO_ENDPOINT", `expected an http(s) URL, got "${raw}"`);
+  if (!url || !["http:", "https:"].includes(url.protocol) || url.search || url.hash) {
+    throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+    throw new ConfigError(name, `expected https (plain http is for loopback only), got "${raw}"`);
   }
   return url.href.replace(/\/+$/, "");
 }

@@ -248,12 +248,29 @@ function redisUrl(env: Env): string | undefined {
   return raw;
 }
 
+const LOOPBACK_HOST = /^(127(\.\d{1,3}){3}|::1|localhost)$/;
+
+/**
+ * The embedded default hands out demo tokens (/demo/token): it listens on loopback only,
+ * whatever HOST asks; a service for the network is configured with COGNITO_*.
+ */
+function host(env: Env, embedded: boolean): string {
+  const raw = get(env, "HOST");
+  if (!embedded) return raw ?? "0.0.0.0";
+  if (raw !== undefined && !LOOPBACK_HOST.test(raw)) {
+    throw new ConfigError(
+      "HOST",
+      `the embedded default (no COGNITO_* set) serves demo tokens on loopback only (127.0.0.1, ::1), got "${raw}"`,
+    );
+  }
+  return raw ?? "127.0.0.1";
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const cognito = cognitoConfig(env);
   const base = basePath(env);
   return {
-    // The embedded default is for laptops: keep it off the network unless asked.
-    host: get(env, "HOST") ?? (cognito === "embedded" ? "127.0.0.1" : "0.0.0.0"),
+    host: host(env, cognito === "embedded"),
     port: integer(env, "PORT", 8080, 0, 65535),
     basePath: base,
     cognito,

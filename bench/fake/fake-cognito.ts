@@ -175,6 +175,7 @@ async function main(): Promise<void> {
   );
   const env = {
     COGNITO_ENDPOINT: endpoint,
+    COGNITO_ISSUER: `${endpoint}/${FAKE_POOL_ID}`,
     COGNITO_REGION: "us-east-1",
     COGNITO_USER_POOL_ID: FAKE_POOL_ID,
     COGNITO_CLIENT_ID: FAKE_CLIENT_ID,

@@ -10,7 +10,14 @@
  */
 import { readFileSync } from "node:fs";
 import { type CookieSettings, refreshCookie } from "../transport/cookie.ts";
-import { type Handler, type Request, type Response, sendJson } from "../transport/http-types.ts";
+import { restRoutingError } from "../transport/error-table.ts";
+import {
+  authorityOf,
+  type Handler,
+  type Request,
+  type Response,
+  sendJson,
+} from "../transport/http-types.ts";
 import { demoBundle } from "./demo/build.ts";
 
 export interface DemoRoutesOptions {
@@ -22,6 +29,8 @@ export interface DemoRoutesOptions {
   basePath: string;
   /** Told when the bundle cannot be built or the emulator cannot sign in; never given a token. */
   onError?(what: string, error: unknown): void;
+  /** The host names the routes answer under: loopback ones only, unless a test names others. */
+  allowHost?: (hostname: string) => boolean;
 }
 
 const PAGE_TEMPLATE = readFileSync(new URL("./demo/index.html", import.meta.url), "utf8");
@@ -39,16 +48,24 @@ const PAGE_HEADERS = {
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 const UNAVAILABLE = '{"message":"Service Unavailable","errorCode":"ERR_SERVICE_UNAVAILABLE"}';
 
-function only(method: "GET" | "POST", handle: (req: Request, res: Response) => void): Handler {
-  return (req, res) => {
-    const allowed = method === "GET" ? ["GET", "HEAD"] : ["POST"];
-    if (!allowed.includes(req.method ?? "")) {
-      sendJson(res, 405, '{"message":"Method Not Allowed"}', { allow: allowed.join(", ") });
-      return;
-    }
-    handle(req, res);
-  };
+const LOOPBACK_NAMES = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * Whether the request names a loopback host. A web page elsewhere can point a name of its own
+ * at 127.0.0.1 (DNS rebinding) and read these routes as same-origin: they hand out tokens, so
+ * they answer only under loopback names.
+ */
+function hostnameOf(req: Request): string | undefined {
+  const authority = authorityOf(req);
+  if (!authority) return undefined;
+  try {
+    return new URL(`http://${authority}`).hostname;
+  } catch {
+    return undefined;
+  }
 }
+
+const isLoopback = (hostname: string) => LOOPBACK_NAMES.test(hostname);
 
 function isJson(req: Request): boolean {
   const type = String(req.headers["content-type"] ?? "").split(";")[0];
@@ -56,7 +73,23 @@ function isJson(req: Request): boolean {
 }
 
 export function createDemoRoutes(options: DemoRoutesOptions): ReadonlyMap<string, Handler> {
-  const { freshRefreshToken, cookie } = options;
+  const { freshRefreshToken, cookie, allowHost = isLoopback } = options;
+  const only = (method: "GET" | "POST", handle: (req: Request, res: Response) => void): Handler => {
+    const allowed = method === "GET" ? ["GET", "HEAD"] : ["POST"];
+    return (req, res) => {
+      const hostname = hostnameOf(req);
+      if (hostname === undefined || !allowHost(hostname)) {
+        const { status, body } = restRoutingError("not_found");
+        sendJson(res, status, body);
+        return;
+      }
+      if (!allowed.includes(req.method ?? "")) {
+        sendJson(res, 405, '{"message":"Method Not Allowed"}', { allow: allowed.join(", ") });
+        return;
+      }
+      handle(req, res);
+    };
+  };
   // BASE_PATH is a path of URL-safe characters (config.ts): nothing to escape in an attribute.
   const PAGE = Buffer.from(PAGE_TEMPLATE.replace("{{BASE_PATH}}", options.basePath));
   const onError = options.onError ?? (() => {});

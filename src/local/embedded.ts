@@ -61,6 +61,8 @@ export function isAlive(pid: number): boolean {
 export function cognitoEnv(endpoint: string, seed: DemoSeed): Record<string, string> {
   return {
     COGNITO_ENDPOINT: endpoint,
+    // cognito-local signs its tokens with its own address as the issuer.
+    COGNITO_ISSUER: `${endpoint}/${seed.userPoolId}`,
     COGNITO_REGION: EMULATOR_REGION,
     COGNITO_USER_POOL_ID: seed.userPoolId,
     COGNITO_CLIENT_ID: seed.clientId,

@@ -22,7 +22,7 @@ export function healthRoutes(
     router.service(Health, {
       check(req) {
         if (!known.has(req.service)) {
-          throw new ConnectError(`unknown service ${JSON.stringify(req.service)}`, Code.NotFound);
+          throw new ConnectError(`unknown service ${nameOf(req.service)}`, Code.NotFound);
         }
         return { status: current() };
       },
@@ -81,4 +81,11 @@ async function* phases(status: ServingStatus, signal: AbortSignal): AsyncGenerat
     unsubscribe();
     signal.removeEventListener("abort", onAbort);
   }
+}
+
+// A service name is the client's text: echo a short one to help, never a long one back.
+const MAX_ECHOED = 64;
+function nameOf(service: string): string {
+  const shown = service.length > MAX_ECHOED ? `${service.slice(0, MAX_ECHOED)}…` : service;
+  return JSON.stringify(shown);
 }

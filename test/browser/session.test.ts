@@ -49,6 +49,7 @@ describe.skipIf(skipBrowserTests)("the browser session in chromium", () => {
       freshRefreshToken: async () => fake.issueRefreshToken(),
       cookie: COOKIE,
       basePath: BASE,
+      allowHost: (hostname) => hostname.endsWith(`.${SITE}`),
     });
     pages = await startPageServer(routes, `app.${SITE}`);
     service = await startService(

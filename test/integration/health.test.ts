@@ -93,6 +93,16 @@ describe("Health/Check on a ready server", () => {
   });
 });
 
+describe("Health/Check with a long service name", () => {
+  it("echoes only the first 64 characters of it in grpc-message", async () => {
+    const name = `x${"y".repeat(60_000)}`;
+    const error = await health.check(name).catch((reason: grpc.ServiceError) => reason);
+    expect(error).toMatchObject({ code: grpc.status.NOT_FOUND });
+    const details = String((error as grpc.ServiceError).details);
+    expect(details).toBe(`unknown service ${JSON.stringify(`${name.slice(0, 64)}…`)}`);
+  });
+});
+
 describe("Health/Watch", () => {
   it("answers SERVICE_UNKNOWN for an unknown service and keeps the stream open", async () => {
     const watch = health.watch("worth.auth.v1.NoSuchService");
@@ -128,7 +138,11 @@ describe("Health/Watch", () => {
 describe("readiness transitions", () => {
   it("answers NOT_SERVING and /readyz 503 while the JWKS endpoint is unreachable", async () => {
     const unreachable = `http://127.0.0.1:${await closedPort()}`;
-    const broken = await startService({ ...cognito.env, COGNITO_ENDPOINT: unreachable });
+    const broken = await startService({
+      ...cognito.env,
+      COGNITO_ENDPOINT: unreachable,
+      COGNITO_JWKS_URI: `${unreachable}/jwks.json`,
+    });
     const client = healthClient(broken.port);
     try {
       expect(await client.check("")).toBe("NOT_SERVING");

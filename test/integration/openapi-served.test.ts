@@ -58,7 +58,11 @@ describe("liveness and readiness", () => {
   it("listens but answers /readyz 503 when the JWKS cannot be loaded", async () => {
     const unreachable = `http://127.0.0.1:${await closedPort()}`;
     const started = Date.now();
-    const broken = await startService({ ...cognito.env, COGNITO_ENDPOINT: unreachable });
+    const broken = await startService({
+      ...cognito.env,
+      COGNITO_ENDPOINT: unreachable,
+      COGNITO_JWKS_URI: `${unreachable}/jwks.json`,
+    });
     try {
       // listen() must not wait for the keys (it retries them in the background).
       expect(Date.now() - started).toBeLessThan(5000);

@@ -32,6 +32,21 @@ describe("the process", () => {
     expect(main.stderr().trim().split("\n")).toHaveLength(1);
   });
 
+  it.each([
+    ["HOST=0.0.0.0", { HOST: "0.0.0.0" }, /^invalid configuration: HOST: the embedded default/],
+    [
+      "COGNITO_USER_POOL_ID set but blank",
+      { COGNITO_USER_POOL_ID: "" },
+      /^invalid configuration: COGNITO_USER_POOL_ID: is set but blank/,
+    ],
+  ])("refuses to start the embedded demo with %s, in one line", async (_label, env, line) => {
+    const main = spawnMain(env);
+    expect(await main.exited).toBe(2);
+    const lines = main.stderr().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(line);
+  });
+
   it("names TLS_CERT in one line when the certificate file cannot be read", async () => {
     const main = spawnMain({
       COGNITO_USER_POOL_ID: "us-east-1_Abc123",

@@ -26,12 +26,6 @@ describe("loadConfig defaults", () => {
     expect(config.basePath).toBe("/auth/api/v1");
   });
 
-  it("treats blank Cognito variables as absent", () => {
-    expect(loadConfig({ COGNITO_USER_POOL_ID: "", COGNITO_CLIENT_ID: "  " }).cognito).toBe(
-      "embedded",
-    );
-  });
-
   it("listens on all interfaces for a real pool unless HOST says otherwise", () => {
     expect(loadConfig(COGNITO).host).toBe("0.0.0.0");
     expect(loadConfig({ ...COGNITO, HOST: "10.0.0.5" }).host).toBe("10.0.0.5");
@@ -148,23 +142,71 @@ describe("a production environment", () => {
   });
 });
 
-describe("COGNITO_ENDPOINT", () => {
+describe("COGNITO_ENDPOINT and the issuer", () => {
   it.each([
     ["http://localhost:9229", "http://localhost:9229"],
     ["http://localhost:9229/", "http://localhost:9229"],
     ["http://127.0.0.1:9229/cognito//", "http://127.0.0.1:9229/cognito"],
-  ])("turns %s into the emulator issuer and JWKS URI", (endpoint, base) => {
-    const config = loadConfig({
-      ...COGNITO,
-      COGNITO_USER_POOL_ID: "local_a1B2",
-      COGNITO_ENDPOINT: endpoint,
-    });
+    [
+      "https://vpce-0abc.cognito-idp.eu-west-2.vpce.amazonaws.com",
+      "https://vpce-0abc.cognito-idp.eu-west-2.vpce.amazonaws.com",
+    ],
+  ])("keeps Cognito's canonical issuer and JWKS URI for the endpoint %s", (endpoint, base) => {
+    const config = loadConfig({ ...COGNITO, COGNITO_ENDPOINT: endpoint });
     expect(config.cognito).toMatchObject({
       endpoint: base,
-      region: "local",
-      issuer: `${base}/local_a1B2`,
-      jwksUri: `${base}/local_a1B2/.well-known/jwks.json`,
+      issuer: `https://cognito-idp.eu-west-2.amazonaws.com/${POOL}`,
+      jwksUri: `https://cognito-idp.eu-west-2.amazonaws.com/${POOL}/.well-known/jwks.json`,
     });
+  });
+
+  it("takes COGNITO_ISSUER, and the JWKS URI under it, as an emulator signs", () => {
+    const config = loadConfig({
+      ...COGNITO,
+      COGNITO_ENDPOINT: "http://127.0.0.1:9229",
+      COGNITO_ISSUER: "http://127.0.0.1:9229/local_a1B2/",
+    });
+    expect(config.cognito).toMatchObject({
+      issuer: "http://127.0.0.1:9229/local_a1B2",
+      jwksUri: "http://127.0.0.1:9229/local_a1B2/.well-known/jwks.json",
+    });
+  });
+
+  it("takes COGNITO_JWKS_URI alone, keeping the canonical issuer", () => {
+    const jwksUri = "https://keys.internal.example/pool/jwks.json";
+    const config = loadConfig({ ...COGNITO, COGNITO_JWKS_URI: jwksUri });
+    expect(config.cognito).toMatchObject({
+      issuer: `https://cognito-idp.eu-west-2.amazonaws.com/${POOL}`,
+      jwksUri,
+    });
+  });
+});
+
+describe("the embedded default", () => {
+  it("runs when no COGNITO_* is set at all", () => {
+    expect(loadConfig({}).cognito).toBe("embedded");
+  });
+
+  it.each(["127.0.0.1", "127.0.0.2", "::1", "localhost"])("may listen on %s", (host) => {
+    expect(loadConfig({ HOST: host }).host).toBe(host);
+  });
+
+  it.each(["0.0.0.0", "::", "10.0.0.5", "example.com"])(
+    "refuses HOST=%s: it hands out demo tokens",
+    (host) => {
+      expect(configErrorOf({ HOST: host }).variable).toBe("HOST");
+    },
+  );
+
+  it.each([
+    "COGNITO_USER_POOL_ID",
+    "COGNITO_CLIENT_ID",
+    "COGNITO_CLIENT_SECRET",
+    "COGNITO_ENDPOINT",
+    "COGNITO_ISSUER",
+  ])("never runs because %s is set but blank", (variable) => {
+    expect(configErrorOf({ [variable]: " " }).variable).toBe(variable);
+    expect(configErrorOf({ ...COGNITO, [variable]: "" }).variable).toBe(variable);
   });
 });
 
@@ -183,6 +225,11 @@ const BAD: [string, Record<string, string>][] = [
   ["COGNITO_CLIENT_SECRET", { ...PROD, COGNITO_REFRESH_API: "initiate-auth" }],
   ["COGNITO_ENDPOINT", { ...PROD, COGNITO_ENDPOINT: "ftp://localhost:9229" }],
   ["COGNITO_ENDPOINT", { ...PROD, COGNITO_ENDPOINT: "localhost" }],
+  ["COGNITO_ENDPOINT", { ...PROD, COGNITO_ENDPOINT: "http://cognito-proxy.internal:8080" }],
+  ["COGNITO_ENDPOINT", { ...PROD, COGNITO_ENDPOINT: "http://10.0.0.7" }],
+  ["COGNITO_ISSUER", { ...PROD, COGNITO_ISSUER: "http://issuer.example/pool" }],
+  ["COGNITO_ISSUER", { ...PROD, COGNITO_ISSUER: "not a url" }],
+  ["COGNITO_JWKS_URI", { ...PROD, COGNITO_JWKS_URI: "http://keys.example/jwks.json" }],
   ["TLS_KEY", { ...PROD, TLS_CERT: "/etc/tls/cert.pem" }],
   ["TLS_CERT", { ...PROD, TLS_KEY: "/etc/tls/key.pem" }],
   ["LOG_LEVEL", { ...PROD, LOG_LEVEL: "loud" }],

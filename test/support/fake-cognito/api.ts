@@ -14,6 +14,12 @@ export interface FakeCognitoOptions {
   expiresIn?: number;
   /** How long a rotated-away refresh token still works before it counts as reuse. */
   reuseGraceMs?: number;
+  /**
+   * The `iss` of the tokens it signs. Default: its own address, as emulators do (and its env
+   * then names it in COGNITO_ISSUER). Give Cognito's canonical one to be an endpoint on another
+   * host than the issuer, as a VPC endpoint or a proxy is.
+   */
+  issuer?: string;
 }
 
 export interface FakeCognito {

@@ -101,7 +101,7 @@ export async function startFakeCognito(options: FakeCognitoOptions = {}): Promis
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  client.issuer = `${endpoint}/${userPoolId}`;
+  client.issuer = options.issuer ?? `${endpoint}/${userPoolId}`;
 
   const dropInFlight = () => {
     for (const timer of runtime.timers) {
@@ -119,6 +119,8 @@ export async function startFakeCognito(options: FakeCognitoOptions = {}): Promis
     endpoint,
     env: {
       COGNITO_ENDPOINT: endpoint,
+      ...(options.issuer === undefined ? { COGNITO_ISSUER: client.issuer } : {}),
+      COGNITO_JWKS_URI: `${endpoint}${jwksPath}`,
       COGNITO_USER_POOL_ID: userPoolId,
       COGNITO_CLIENT_ID: clientId,
       ...(clientSecret === null ? {} : { COGNITO_CLIENT_SECRET: clientSecret }),
