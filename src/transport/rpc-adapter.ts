@@ -11,6 +11,7 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
+import { clampDeadline } from "./deadline-header.ts";
 import { asClientFault, UNREADABLE } from "./decode-failure.ts";
 import { type Handler, type Request, type Response, sendJson } from "./http-types.ts";
 
@@ -54,6 +55,7 @@ export function createRpcHandler(options: RpcHandlerOptions): Handler {
       options.fallback(req, res);
       return;
     }
+    clampDeadline(req);
     const uReq = universalRequestFromNodeRequest(req, res, undefined, options.contextValues(req));
     const unary = handler.method.methodKind === "unary";
     handler(uReq)

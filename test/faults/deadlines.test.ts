@@ -157,3 +157,33 @@ describe("REST against a hung provider (UPSTREAM_TIMEOUT_MS 1500, attempts of 40
     expect(await eventually(() => upstreamOpen() === 0, 500)).toBe(true);
   });
 });
+
+describe("a deadline longer than a timer can count", () => {
+  const overflows: string[] = [];
+  const onWarning = (warning: Error) => {
+    if (warning.name === "TimeoutOverflowWarning") overflows.push(warning.name);
+  };
+  beforeEach(async () => {
+    rig = await startRig(SLOW_ENV);
+    process.on("warning", onWarning);
+  });
+  afterEach(() => {
+    process.off("warning", onWarning);
+  });
+
+  it("serves a gRPC call with grpc-timeout: 600H, and overflows no timer", async () => {
+    const out = await rawGrpcRefresh(rig.service.url, rig.fake.issueRefreshToken(), "600H");
+    expect(GrpcStatus[out.grpcStatus]).toBe("OK");
+    expect(rig.fake.calls()).toBe(1);
+    await sleep(50); // warnings are emitted on the next tick
+    expect(overflows).toEqual([]);
+  });
+
+  it("serves a Connect call with connect-timeout-ms: 9999999999, and overflows no timer", async () => {
+    const body = JSON.stringify({ refreshToken: rig.fake.issueRefreshToken() });
+    const res = await connectFetch(rig.service.url, body, { "connect-timeout-ms": "9999999999" });
+    expect(res.status).toBe(200);
+    await sleep(50);
+    expect(overflows).toEqual([]);
+  });
+});
