@@ -75,7 +75,9 @@ export function observeRequests(handler: Handler, options: ObserveRequestsOption
         coalesced: facts.coalesced,
       });
     };
-    res.once("finish", () => end(true));
+    // Node's HTTP/2 compatibility layer emits "finish" for a stream the client reset too, not
+    // only once an answer is flushed: only a response we ended is an answered one.
+    res.once("finish", () => end(res.writableEnded));
     res.once("close", () => end(false));
     runWithFacts(facts, () => handler(req, res));
   };
