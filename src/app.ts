@@ -148,7 +148,10 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
     bodyLimitBytes: limits.bodyBytes,
     cookie: config.cookie,
     cors: config.cors,
-    clientAddressOf: createClientAddressOf(config.rateLimit.trustedProxies),
+    clientAddressOf: createClientAddressOf(
+      config.rateLimit.trustedProxies,
+      config.rateLimit.ipv6PrefixBits,
+    ),
     isReady: status.isServing,
     readyDetail: () => ({ rateLimitStore: limiters.storeState() }),
     services: [

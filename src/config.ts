@@ -59,6 +59,8 @@ export interface Config {
     failureWindowSeconds: number;
     /** Proxies whose X-Forwarded-For is believed: addresses or CIDR blocks. */
     trustedProxies: string[];
+    /** IPv6 clients count per network of this many bits, not per address. */
+    ipv6PrefixBits: number;
     /** Counts shared by every replica when set; each replica counts alone otherwise. */
     redisUrl: string | undefined;
   };
@@ -224,6 +226,7 @@ function rateLimit(env: Env): Config["rateLimit"] {
     failuresPerToken: integer(env, "RATE_LIMIT_FAILURES_PER_TOKEN", 5, 0, 1_000_000),
     failureWindowSeconds: integer(env, "RATE_LIMIT_FAILURE_WINDOW_SECONDS", 900, 1, 86_400),
     trustedProxies,
+    ipv6PrefixBits: integer(env, "RATE_LIMIT_IPV6_PREFIX", 64, 1, 128),
     redisUrl: redisUrl(env),
   };
 }

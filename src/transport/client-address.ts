@@ -1,27 +1,27 @@
 import { BlockList, isIP } from "node:net";
 import type { Request } from "./http-types.ts";
+import { addressGroup, canonicalAddress } from "./ip-address.ts";
 
+/** The budget a request counts against: its client's address, or IPv6 network. */
 export type ClientAddressOf = (req: Request) => string | undefined;
-
-function plain(address: string | undefined): string | undefined {
-  // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d.
-  return address?.startsWith("::ffff:") && isIP(address.slice(7)) === 4
-    ? address.slice(7)
-    : address;
-}
 
 function family(address: string): "ipv4" | "ipv6" {
   return isIP(address) === 6 ? "ipv6" : "ipv4";
 }
 
 /**
- * The address a request comes from, for per-address limits. X-Forwarded-For
- * is believed only hop by hop from the socket's peer while each hop is a
- * trusted proxy: anyone else can write that header.
+ * The address a request comes from, for per-address limits, in one spelling (see
+ * ip-address.ts), IPv6 grouped by its network. X-Forwarded-For is believed only hop by hop
+ * from the socket's peer while each hop is a trusted proxy: anyone else can write that header.
  */
-export function createClientAddressOf(trustedProxies: readonly string[]): ClientAddressOf {
+export function createClientAddressOf(
+  trustedProxies: readonly string[],
+  ipv6PrefixBits = 64,
+): ClientAddressOf {
+  const group = (address: string | undefined) =>
+    address === undefined ? undefined : addressGroup(address, ipv6PrefixBits);
   if (trustedProxies.length === 0) {
-    return (req) => plain(req.socket?.remoteAddress);
+    return (req) => group(canonicalAddress(req.socket?.remoteAddress));
   }
   const trusted = new BlockList();
   for (const entry of trustedProxies) {
@@ -31,18 +31,14 @@ export function createClientAddressOf(trustedProxies: readonly string[]): Client
   }
   const isTrusted = (address: string) => trusted.check(address, family(address));
   return (req) => {
-    let address = plain(req.socket?.remoteAddress);
+    let address = canonicalAddress(req.socket?.remoteAddress);
     const header = req.headers["x-forwarded-for"];
-    const hops = (Array.isArray(header) ? header.join(",") : (header ?? ""))
-      .split(",")
-      .map((hop) => plain(hop.trim()) ?? "")
-      .reverse();
+    const hops = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").reverse();
     for (const hop of hops) {
-      if (!address || !isIP(address) || !isTrusted(address) || !isIP(hop)) {
-        break;
-      }
-      address = hop;
+      const next = canonicalAddress(hop);
+      if (!address || !isTrusted(address) || !next) break;
+      address = next;
     }
-    return address;
+    return group(address);
   };
 }

@@ -155,6 +155,16 @@ describe("the Deployment", () => {
     expect(commented.filter((name) => !known.has(name as string))).toEqual([]);
   });
 
+  it("trusts X-Forwarded-For only from named proxies, never from a whole network", () => {
+    const entries = String(env.get("TRUST_PROXY")?.value ?? "").split(",");
+    expect(entries.length).toBeGreaterThan(0);
+    for (const entry of entries) {
+      const [, bits] = entry.trim().split("/");
+      // A proxy is an address (or a handful: /28 at most), not the pod network.
+      expect(Number(bits ?? 32), entry).toBeGreaterThanOrEqual(28);
+    }
+  });
+
   it("always configures Cognito, so the pod never tries the embedded emulator", () => {
     for (const name of ["COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID"]) {
       const entry = env.get(name);

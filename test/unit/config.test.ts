@@ -113,6 +113,7 @@ describe("a production environment", () => {
         failuresPerToken: 3,
         failureWindowSeconds: 600,
         trustedProxies: ["10.0.0.0/8", "::1"],
+        ipv6PrefixBits: 64,
         redisUrl: "redis://:pw@redis.internal:6379/2",
       },
       policy: {

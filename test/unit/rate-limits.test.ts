@@ -208,6 +208,7 @@ describe("createRateLimiters", () => {
     failuresPerToken: 5,
     failureWindowSeconds: 900,
     redisUrl: undefined,
+    ipv6PrefixBits: 64,
   };
 
   it("builds both limiters from the settings", async () => {
