@@ -172,6 +172,7 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
     headersTimeoutMs: limits.headersTimeoutMs,
     requestTimeoutMs: limits.requestTimeoutMs,
     idleTimeoutMs: limits.idleTimeoutMs,
+    maxConnections: limits.maxConnections,
   });
   let retry: NodeJS.Timeout | undefined;
 

@@ -50,6 +50,8 @@ export interface Config {
     shutdownTimeoutMs: number;
     /** How long a drain reports not-ready while still serving, before the listener closes. */
     drainDelayMs: number;
+    /** Connections open at once; more are closed on accept. */
+    maxConnections: number;
   };
   rateLimit: {
     /** Requests per minute per client address; 0 turns it off. */
@@ -201,6 +203,7 @@ function limits(env: Env): Config["limits"] {
     idleTimeoutMs: integer(env, "IDLE_TIMEOUT_MS", 60_000, 1000, 3_600_000),
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 100, 120_000),
     drainDelayMs: integer(env, "DRAIN_DELAY_MS", 0, 0, 60_000),
+    maxConnections: integer(env, "MAX_CONNECTIONS", 1000, 1, 1_000_000),
   };
 }
 

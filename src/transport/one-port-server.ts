@@ -18,6 +18,8 @@ export interface OnePortOptions {
   requestTimeoutMs?: number;
   /** Idle keep-alive connections and HTTP/2 sessions are closed after this. */
   idleTimeoutMs?: number;
+  /** Connections open at once; the next is closed as soon as it is accepted. */
+  maxConnections?: number;
 }
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -72,10 +74,13 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
     options.handler,
   );
   const sessions = new Set<Http2Session>();
+  // GOAWAY asks the client to finish; one that never does (a header block it never completes
+  // is a stream nghttp2 waits for) is destroyed once it has had as long as headers may take.
+  const goAway = (session: Http2Session) => closeWithin(session, headersTimeout);
   http2.on("session", (session: Http2Session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
-    trackStreams(session, idleTimeout, requestTimeout);
+    trackStreams(session, idleTimeout, requestTimeout, goAway);
   });
   // Nagle off, as http.createServer and http2.createServer have it: a bare net or tls server
   // leaves it on, and an answer written in several pieces (HTTP/2 frames, a chunked body's
@@ -97,6 +102,9 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
   // headersTimeout and requestTimeout, and lets closeIdleConnections work)
   // starts on its "listening" event.
   server.on("listening", () => http1.emit("listening"));
+  // Past the cap a connection is closed on accept: a flood of held connections cannot use up
+  // the process's file descriptors and take /healthz and refreshes down with it.
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   server.on("close", () => http1.close());
   return {
     server,
@@ -106,6 +114,7 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
         for (const res of answering) if (!res.headersSent) res.shouldKeepAlive = false;
       }
       http1.closeIdleConnections();
+      // In-flight streams may take until the drain's own deadline, which closeAll() keeps.
       for (const session of sessions) session.close();
     },
     closeAll: () => {
@@ -120,7 +129,12 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
  * idle. A stream whose request has not ended within the request timeout is
  * cancelled, as http/1 does for a slow request.
  */
-function trackStreams(session: Http2Session, idleTimeout: number, requestTimeout: number): void {
+function trackStreams(
+  session: Http2Session,
+  idleTimeout: number,
+  requestTimeout: number,
+  close: (session: Http2Session) => void,
+): void {
   let streams = 0;
   session.on("stream", (stream: ServerHttp2Stream) => {
     streams += 1;
@@ -135,8 +149,17 @@ function trackStreams(session: Http2Session, idleTimeout: number, requestTimeout
     });
   });
   session.setTimeout(idleTimeout, () => {
-    if (streams === 0) session.close();
+    if (streams === 0) close(session);
   });
+}
+
+/** Sends GOAWAY, and destroys the session if it has not closed `withinMs` later. */
+function closeWithin(session: Http2Session, withinMs: number): void {
+  if (session.closed || session.destroyed) return;
+  session.close();
+  const timer = setTimeout(() => session.destroy(), withinMs);
+  timer.unref();
+  session.once("close", () => clearTimeout(timer));
 }
 
 function route(socket: Socket, http1: Server, http2: Server, timeoutMs: number): void {

@@ -107,6 +107,7 @@ describe("a production environment", () => {
         idleTimeoutMs: 30_000,
         shutdownTimeoutMs: 5000,
         drainDelayMs: 0,
+        maxConnections: 1000,
       },
       rateLimit: {
         perAddressPerMinute: 0,
