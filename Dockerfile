@@ -39,7 +39,7 @@ COPY --from=build /app/dist ./dist
 ENV NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=160"
 # The official image's `node` user, by number so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
-EXPOSE 8080
+EXPOSE 8080 9464
 # Liveness, not readiness: /readyz is 503 while the JWKS is unreachable or during a drain,
 # and restarting the container for either would not help. The slim image has no curl;
 # Node's fetch does. Assumes plain HTTP on PORT (TLS_CERT unset).

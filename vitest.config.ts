@@ -10,6 +10,7 @@ const SERIAL = [
   "test/bench.test.ts",
   "test/cluster/**/*.test.ts",
   "test/faults/**/*.test.ts",
+  "test/hostile/floods.test.ts",
   "test/hostile/held-connections.test.ts",
   "test/hostile/raw-http1.test.ts",
   "test/integration/redis-limits.test.ts",

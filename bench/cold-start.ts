@@ -56,7 +56,7 @@ export async function coldStartOnce(
   const [file, args] = pinned(cpus, [...nodeFlags, entry]);
   const started = performance.now();
   const child = spawn(file, args, {
-    env: { ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+    env: { ...env, PORT: String(port), METRICS_PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

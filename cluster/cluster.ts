@@ -66,6 +66,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     pids.push(redis.pid() ?? 0);
     const count = options.replicas ?? 3;
     const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+    const metricsPorts = await Promise.all(Array.from({ length: count }, () => freePort()));
     const env = {
       ...options.cognitoEnv,
       REDIS_URL: redis.url,
@@ -77,7 +78,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const settled = await Promise.allSettled(
       ports.map((port, i) => {
         const name = `replica-${i + 1}`;
-        return startReplica({ name, port, env, logFile: join(dir, `${name}.log`) });
+        const metricsPort = metricsPorts[i] ?? 0;
+        return startReplica({ name, port, metricsPort, env, logFile: join(dir, `${name}.log`) });
       }),
     );
     const replicas: Replica[] = [];

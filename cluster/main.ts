@@ -50,6 +50,9 @@ async function main(): Promise<void> {
       "",
       `nginx: HTTP/1.1 on ${cluster.httpUrl}, gRPC (h2c) on ${cluster.grpcUrl}`,
       `replicas: ${replicas}; rate limits shared in ${cluster.redis.url}`,
+      `metrics (scrape each replica; nginx does not serve them): ${cluster.replicas
+        .map((r) => `http://127.0.0.1:${r.metricsPort}/metrics`)
+        .join(", ")}`,
       `logs: ${cluster.dir}/replica-N.log`,
       "",
       "Try it (the X-Upstream header names the replica that answered):",

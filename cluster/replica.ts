@@ -9,6 +9,8 @@ const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 export interface Replica {
   name: string;
   port: number;
+  /** Its metrics listener: GET http://127.0.0.1:<metricsPort>/metrics. */
+  metricsPort: number;
   pid: number;
   /** Resolves with the exit code, or the signal's name when killed. */
   exited: Promise<number | string>;
@@ -23,6 +25,7 @@ export interface Replica {
 export interface ReplicaOptions {
   name: string;
   port: number;
+  metricsPort: number;
   env: Record<string, string>;
   /** The log file; the log is also kept in memory. */
   logFile: string;
@@ -43,10 +46,16 @@ async function ready(url: string, child: ChildProcess, deadline: number): Promis
 }
 
 export async function startReplica(options: ReplicaOptions): Promise<Replica> {
-  const { name, port, env } = options;
+  const { name, port, metricsPort, env } = options;
   // process.execPath: npm scripts and vitest run on the project's Node 24.
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port), HOST: "127.0.0.1" },
+    env: {
+      PATH: process.env.PATH ?? "",
+      ...env,
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      HOST: "127.0.0.1",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const file = createWriteStream(options.logFile);
@@ -77,6 +86,7 @@ export async function startReplica(options: ReplicaOptions): Promise<Replica> {
   return {
     name,
     port,
+    metricsPort,
     pid: child.pid ?? -1,
     exited,
     log: () => text,

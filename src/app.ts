@@ -12,7 +12,7 @@ import { createRateLimiters } from "./limits/rate-limiters.ts";
 import { createLogger, type Logger, silentLogger } from "./log.ts";
 import { logFailures } from "./observability/log-failures.ts";
 import { createMetrics } from "./observability/metrics.ts";
-import { metricsRoute } from "./observability/metrics-route.ts";
+import { createMetricsServer } from "./observability/metrics-server.ts";
 import {
   observeCoalescing,
   observeLimiter,
@@ -54,8 +54,8 @@ export interface App {
   server: Server;
   refresh: RefreshCustomerToken;
   isReady(): boolean;
-  /** Listens on config.port/host (port 0 for tests) and loads the JWKS. */
-  listen(): Promise<{ port: number; url: string }>;
+  /** Listens on config.port/host and the metrics port (0 for tests) and loads the JWKS. */
+  listen(): Promise<{ port: number; url: string; metricsUrl: string }>;
   /** Stops accepting, lets in-flight requests finish, closes connections. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -159,7 +159,6 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
       reflectionRoutes([AuthService, Health]),
     ],
     extraRoutes: overrides.extraRoutes,
-    metrics: metricsRoute(metrics),
     observe: (routes, labelOf) => observeRequests(routes, { logger, metrics, labelOf }),
   });
   const tls = config.tls && {
@@ -174,6 +173,7 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
     idleTimeoutMs: limits.idleTimeoutMs,
     maxConnections: limits.maxConnections,
   });
+  const metricsServer = createMetricsServer(metrics, limits.headersTimeoutMs);
   let retry: NodeJS.Timeout | undefined;
 
   const loadKeys = async (): Promise<void> => {
@@ -205,6 +205,7 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
           resolve();
         });
       });
+      const metricsUrl = await metricsServer.listen(config.metrics.port, config.metrics.host);
       // Which Cognito, and whose tokens it accepts: the first thing to check when every
       // refresh fails verification.
       const { endpoint, issuer, jwksUri } = cognito;
@@ -213,7 +214,8 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
       const { port } = server.address() as AddressInfo;
       const host = config.host.includes(":") ? `[${config.host}]` : config.host;
       const scheme = tls ? "https" : "http";
-      return { port, url: `${scheme}://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}` };
+      const url = `${scheme}://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+      return { port, url, metricsUrl };
     },
     async close(timeoutMs = 10_000) {
       // Health Watch streams end here, so they do not hold the server open.
@@ -239,6 +241,7 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
         closeAll();
       }
       clearInterval(sweep);
+      await metricsServer.close();
       client.destroy();
       await limiters.close();
     },

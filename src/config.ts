@@ -32,6 +32,8 @@ export interface Config {
   basePath: string;
   /** "embedded" when no Cognito setting is present: start the local emulator. */
   cognito: CognitoConfig | "embedded";
+  /** The Prometheus scrape listener, apart from the public port. */
+  metrics: { host: string; port: number };
   /** The refresh token cookie: read from requests, written by rotation, cleared when dead. */
   cookie: { name: string; path: string; maxAgeSeconds: number };
   cors: { origins: string[]; maxAgeSeconds: number };
@@ -272,12 +274,30 @@ function host(env: Env, embedded: boolean): string {
   return raw ?? "127.0.0.1";
 }
 
+function metrics(env: Env, listenHost: string, port: number): Config["metrics"] {
+  const metricsPort = integer(env, "METRICS_PORT", 9464, 0, 65535);
+  if (metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError("METRICS_PORT", `expected a port other than PORT (${port})`);
+  }
+  const metricsHost = get(env, "METRICS_HOST") ?? listenHost;
+  if (isIP(metricsHost) === 0 && metricsHost !== "localhost") {
+    throw new ConfigError(
+      "METRICS_HOST",
+      `expected an IP address to listen on, got "${metricsHost}"`,
+    );
+  }
+  return { host: metricsHost, port: metricsPort };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const cognito = cognitoConfig(env);
   const base = basePath(env);
+  const listenHost = host(env, cognito === "embedded");
+  const port = integer(env, "PORT", 8080, 0, 65535);
   return {
-    host: host(env, cognito === "embedded"),
-    port: integer(env, "PORT", 8080, 0, 65535),
+    host: listenHost,
+    metrics: metrics(env, listenHost, port),
+    port,
     basePath: base,
     cognito,
     cookie: cookie(env, base),

@@ -21,8 +21,9 @@ function blocks(language: string): string[] {
   return [...readme.matchAll(fence)].map((match) => match[1] ?? "");
 }
 
+const METRICS = "http://127.0.0.1:9464";
 const examples = blocks("sh")
-  .filter((block) => block.includes("http://127.0.0.1:8080"))
+  .filter((block) => block.includes("http://127.0.0.1:8080") || block.includes(METRICS))
   .flatMap((block) => block.split(/\n\n/))
   .map((command) => command.trim());
 
@@ -43,6 +44,7 @@ describe("the README's examples", () => {
     const token = await cognito.freshRefreshToken();
     const script = command
       .replaceAll("http://127.0.0.1:8080", service.url)
+      .replaceAll(METRICS, service.metricsUrl)
       .replaceAll("$(npm run --silent demo-token)", token);
     const { stdout } = await run("bash", ["-c", script], { cwd: fileURLToPath(root) });
     return { stdout, token };

@@ -43,6 +43,7 @@ async function startService({ loadConfig, createApp }: Source): Promise<Started>
   const config = loadConfig({
     ...process.env,
     PORT: "0",
+    METRICS_PORT: "0",
     HOST: "127.0.0.1",
     LOG_LEVEL: "silent",
     // The production limiter stays on (its cost is the service's), set above any bench rate.

@@ -15,11 +15,11 @@ export interface ObserveRequestsOptions {
 }
 
 /**
- * Probes and scrapes come every few seconds from machines, not customers: they
+ * Probes come every few seconds from machines, not customers: they
  * would swamp the request counts and the latency histogram, so they are left out
  * of the request metrics (they still get their log line and request id).
  */
-const UNMEASURED = new Set(["/healthz", "/readyz", "/metrics"]);
+const UNMEASURED = new Set(["/healthz", "/readyz"]);
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 

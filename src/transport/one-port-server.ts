@@ -1,4 +1,8 @@
-import { createServer as createHttp1Server, type ServerResponse } from "node:http";
+import {
+  createServer as createHttp1Server,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import {
   createServer as createHttp2Server,
   type Http2Session,
@@ -25,6 +29,8 @@ export interface OnePortOptions {
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 // One connection must not hold an unbounded number of requests open.
 const MAX_CONCURRENT_STREAMS = 100;
+// Streams of one HTTP/2 connection answered at once; its other streams wait their turn.
+const ANSWERING_PER_SESSION = 16;
 
 export interface OnePortServer {
   /** The listening server; its connections are handed to HTTP/1 or HTTP/2. */
@@ -58,7 +64,7 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
       // Node checks those timeouts only this often (30 s by default).
       connectionsCheckingInterval: Math.max(100, Math.min(1000, headersTimeout / 4)),
     },
-    (req, res) => {
+    oneAtATime((req, res) => {
       // Once draining, a keep-alive connection must not carry another request: answer with
       // `Connection: close`, which closes it after the response.
       if (draining) res.shouldKeepAlive = false;
@@ -67,11 +73,13 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
         res.once("close", () => answering.delete(res));
       }
       options.handler(req, res);
-    },
+    }),
   );
   const http2 = createHttp2Server(
-    { settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } },
-    options.handler,
+    {
+      settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
+    },
+    fewAtATime(options.handler),
   );
   const sessions = new Set<Http2Session>();
   // GOAWAY asks the client to finish; one that never does (a header block it never completes
@@ -121,6 +129,86 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
       http1.closeAllConnections();
       for (const session of sessions) session.destroy();
     },
+  };
+}
+
+/**
+ * Pipelined HTTP/1.1 requests are answered one at a time per connection. Node hands every
+ * request it has parsed to the handler at once and keeps each answer in memory until the ones
+ * before it are sent: a client that pipelines thousands and reads nothing would hold that many
+ * answers. Here a request waits, unhandled, until the one before it on its connection has
+ * closed; node stops reading a connection whose answers are not being read.
+ */
+// Requests read ahead on one connection before reading stops, and where it starts again.
+const QUEUE_PAUSE = 32;
+const QUEUE_RESUME = 8;
+// Requests waiting on one connection at most; past it the connection is closed.
+const QUEUE_LIMIT = 256;
+
+function oneAtATime(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const waiting = new WeakMap<Socket, Array<() => void>>();
+  return (req, res) => {
+    const socket = req.socket;
+    const queue = waiting.get(socket);
+    const run = () => {
+      res.once("close", () => {
+        const rest = waiting.get(socket);
+        const next = rest?.shift();
+        if (rest && rest.length < QUEUE_RESUME && socket.isPaused()) socket.resume();
+        if (next) next();
+        else waiting.delete(socket);
+      });
+      handler(req, res);
+    };
+    if (queue) {
+      if (queue.length >= QUEUE_LIMIT) {
+        // Far past any real client (browsers and curl do not pipeline): node has parsed all it
+        // read in one go, so stop the connection rather than keep its requests.
+        socket.destroy();
+        return;
+      }
+      queue.push(run);
+      // Stop reading more; node parses what it has read already.
+      if (queue.length >= QUEUE_PAUSE) socket.pause();
+    } else {
+      waiting.set(socket, []);
+      run();
+    }
+  };
+}
+
+/**
+ * The HTTP/2 counterpart: a connection's streams are answered ANSWERING_PER_SESSION at a time,
+ * the next once one of them has closed. A client that opens every stream it may and reads
+ * nothing (a zero flow-control window) would otherwise hold an answer for each in memory; a
+ * client that reads is answered as soon as it asks, up to that many in flight.
+ */
+function fewAtATime(handler: Handler): Handler {
+  const sessions = new WeakMap<object, { answering: number; waiting: Array<() => void> }>();
+  return (req, res) => {
+    const session = "stream" in req ? req.stream.session : undefined;
+    if (!session) {
+      handler(req, res);
+      return;
+    }
+    let state = sessions.get(session);
+    if (!state) {
+      state = { answering: 0, waiting: [] };
+      sessions.set(session, state);
+    }
+    const turn = state;
+    const run = () => {
+      turn.answering += 1;
+      res.once("close", () => {
+        turn.answering -= 1;
+        turn.waiting.shift()?.();
+      });
+      handler(req, res);
+    };
+    if (turn.answering < ANSWERING_PER_SESSION) run();
+    else turn.waiting.push(run);
   };
 }
 

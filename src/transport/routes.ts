@@ -32,8 +32,6 @@ export interface RoutesOptions {
   services?: ReadonlyArray<(router: ConnectRouter) => void>;
   /** More exact-path routes (the embedded demo page). */
   extraRoutes?: ReadonlyMap<string, Handler>;
-  /** GET /metrics, when the app exposes metrics. */
-  metrics?: Handler | undefined;
   /** Wraps every route (logs, metrics), told each path's bounded label. */
   observe?: ((handler: Handler, labelOf: (path: string) => RouteLabel) => Handler) | undefined;
 }
@@ -130,7 +128,6 @@ export function createRoutes(options: RoutesOptions): Handler {
       }),
     ],
     [`${basePath}/openapi.json`, getOnly(() => [200, openApiDocument])],
-    ...(options.metrics ? ([["/metrics", options.metrics]] as const) : []),
     ...(options.extraRoutes ?? []),
   ]);
   // Only known paths become labels: any other path is "unmatched", so a scan of

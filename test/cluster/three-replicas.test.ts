@@ -63,6 +63,16 @@ describe.skipIf(skip)("three replicas behind nginx, limits shared in Redis", () 
     }
   });
 
+  it("has each replica's metrics scraped on its own port, and none through nginx", async () => {
+    for (const replica of cluster.replicas) {
+      const text = await (await fetch(`http://127.0.0.1:${replica.metricsPort}/metrics`)).text();
+      expect(text).toMatch(/^auth_requests_total\{/m);
+    }
+    const viaNginx = await fetch(`${cluster.httpUrl}/metrics`);
+    expect(viaNginx.status).toBe(404);
+    await viaNginx.body?.cancel();
+  });
+
   it(`holds ${LIMIT} a minute per client address across the replicas, not ${LIMIT} each`, async () => {
     const token = fake.issueRefreshToken();
     const answers: Answer[] = [];

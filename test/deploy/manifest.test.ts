@@ -95,8 +95,23 @@ describe("the Deployment", () => {
     expect(labels).toMatchObject(deployment.spec?.selector.matchLabels ?? { missing: true });
   });
 
-  it("listens on the container port it declares (PORT, or the default 8080)", () => {
-    expect(container?.ports?.map((p) => p.containerPort)).toEqual([envNumber("PORT", 8080)]);
+  it("listens on the container ports it declares (PORT, METRICS_PORT, or their defaults)", () => {
+    expect(container?.ports?.map((p) => [p.name, p.containerPort])).toEqual([
+      ["http", envNumber("PORT", 8080)],
+      ["metrics", envNumber("METRICS_PORT", 9464)],
+    ]);
+  });
+
+  it("has the metrics port scraped, and exposes it through no Service", () => {
+    const annotations = deployment.spec?.template.metadata?.annotations ?? {};
+    expect(annotations["prometheus.io/scrape"]).toBe("true");
+    expect(annotations["prometheus.io/port"]).toBe(String(envNumber("METRICS_PORT", 9464)));
+    for (const service of ofKind<IService>("Service")) {
+      for (const port of service.spec?.ports ?? []) {
+        expect(port.targetPort).not.toBe("metrics");
+        expect(containerPort(port.targetPort)).not.toBe(envNumber("METRICS_PORT", 9464));
+      }
+    }
   });
 
   it("takes traffic only when /readyz says so and restarts only when /healthz fails", () => {

@@ -174,7 +174,13 @@ describe("the image's production install, replayed without Docker", () => {
   });
 
   it("starts with production config and becomes ready once the JWKS is loaded", async () => {
-    service = startImage(app, { ...fake.env, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info" });
+    service = startImage(app, {
+      ...fake.env,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      METRICS_PORT: "0",
+      LOG_LEVEL: "info",
+    });
     const started = service;
     const url = await until("the listening line", () => {
       if (started.child.exitCode !== null) throw new Error(`exited: ${outputOf(started)}`);
@@ -222,7 +228,7 @@ describe("the image's production install, replayed without Docker", () => {
   });
 
   it("without COGNITO_* refuses to start: the embedded emulator is not in the image", async () => {
-    const unconfigured = startImage(app, { HOST: "127.0.0.1", PORT: "0" });
+    const unconfigured = startImage(app, { HOST: "127.0.0.1", PORT: "0", METRICS_PORT: "0" });
     expect(await unconfigured.exited).toBe(1);
     expect(outputOf(unconfigured)).toContain(
       "no COGNITO_* configured and the embedded emulator (development only) is not installed",

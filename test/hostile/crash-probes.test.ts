@@ -28,6 +28,7 @@ beforeAll(async () => {
     ...fake.env,
     HOST: "127.0.0.1",
     PORT: "0",
+    METRICS_PORT: "0",
     RATE_LIMIT_PER_MINUTE: "0",
     RATE_LIMIT_FAILURES_PER_TOKEN: "0",
   });

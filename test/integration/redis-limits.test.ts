@@ -12,6 +12,7 @@ import { type RedisServer, skipRedisTests, startRedis } from "../support/redis.t
 
 interface Replica {
   url: string;
+  metricsUrl: string;
   app: App;
   log(): Array<Record<string, unknown>>;
 }
@@ -25,11 +26,18 @@ async function startReplica(env: Record<string, string>): Promise<Replica> {
       written += line;
     },
   };
-  const config = loadConfig({ ...env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" });
+  const config = loadConfig({
+    ...env,
+    PORT: "0",
+    METRICS_PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "info",
+  });
   const app = createApp(config as ResolvedConfig, { logDestination: destination });
-  const { url } = await app.listen();
+  const { url, metricsUrl } = await app.listen();
   const replica = {
     url,
+    metricsUrl,
     app,
     log: () =>
       written
@@ -62,7 +70,7 @@ const refresh = (replica: Replica, token: string) =>
   });
 
 async function metric(replica: Replica, line: string): Promise<number | undefined> {
-  const text = await (await fetch(`${replica.url}/metrics`)).text();
+  const text = await (await fetch(`${replica.metricsUrl}/metrics`)).text();
   const found = text.split("\n").find((entry) => entry.startsWith(`${line} `));
   return found === undefined ? undefined : Number(found.slice(line.length + 1));
 }

@@ -54,9 +54,9 @@ function varint(value: number): Buffer {
   return Buffer.from(bytes);
 }
 
-/** auth_requests_total for one protocol's cancelled requests, as /metrics says. */
+/** auth_requests_total for one protocol's cancelled requests, as the metrics listener says. */
 async function cancelledCount(protocol: string): Promise<number> {
-  const text = await (await fetch(`${obs.url}/metrics`)).text();
+  const text = await (await fetch(`${obs.metricsUrl}/metrics`)).text();
   const line = text
     .split("\n")
     .find(

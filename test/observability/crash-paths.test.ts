@@ -30,7 +30,13 @@ describe("a bug under the use case whose error quotes the token", () => {
 
   beforeAll(async () => {
     fake = await startFakeCognito();
-    const env = { ...fake.env, LOG_LEVEL: "trace", PORT: "0", HOST: "127.0.0.1" };
+    const env = {
+      ...fake.env,
+      LOG_LEVEL: "trace",
+      PORT: "0",
+      METRICS_PORT: "0",
+      HOST: "127.0.0.1",
+    };
     const destination: DestinationStream = {
       write: (line: string) => {
         text += line;

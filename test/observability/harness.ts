@@ -21,6 +21,8 @@ export interface Observed {
   fake: FakeCognito;
   app: App;
   url: string;
+  /** The metrics listener's origin. */
+  metricsUrl: string;
   port: number;
   /** Everything logged so far, as written. */
   text(): string;
@@ -48,6 +50,7 @@ export async function startObserved(env: Record<string, string> = {}): Promise<O
     LOG_LEVEL: "trace",
     ...env,
     PORT: "0",
+    METRICS_PORT: "0",
     HOST: "127.0.0.1",
   });
   let written = "";
@@ -70,7 +73,7 @@ export async function startObserved(env: Record<string, string> = {}): Promise<O
     ]),
   ) as Logger;
   const app = createApp(config as ResolvedConfig, { logger });
-  const { url, port } = await app.listen();
+  const { url, port, metricsUrl } = await app.listen();
   const lines = () =>
     written
       .split("\n")
@@ -82,6 +85,7 @@ export async function startObserved(env: Record<string, string> = {}): Promise<O
     fake,
     app,
     url,
+    metricsUrl,
     port,
     text: () => written,
     handed: () => handed,
@@ -159,6 +163,7 @@ export function total(
     .reduce((sum, s) => sum + s.value, 0);
 }
 
+/** GET /metrics from a metrics listener's origin. */
 export async function scrape(url: string): Promise<{ contentType: string; samples: Sample[] }> {
   const response = await fetch(`${url}/metrics`);
   if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);

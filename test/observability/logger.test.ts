@@ -135,7 +135,14 @@ describe("createApp's logDestination override", () => {
 
   beforeAll(async () => {
     fake = await startFakeCognito();
-    const env = { ...fake.env, ...FAST, LOG_LEVEL: "warn", PORT: "0", HOST: "127.0.0.1" };
+    const env = {
+      ...fake.env,
+      ...FAST,
+      LOG_LEVEL: "warn",
+      PORT: "0",
+      METRICS_PORT: "0",
+      HOST: "127.0.0.1",
+    };
     const destination: DestinationStream = {
       write: (line: string) => {
         text += line;

@@ -42,7 +42,7 @@ beforeAll(async () => {
     RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
     RATE_LIMIT_FAILURES_PER_TOKEN: "0",
   });
-  before = (await scrape(obs.url)).samples;
+  before = (await scrape(obs.metricsUrl)).samples;
   const token = () => obs.fake.issueRefreshToken();
 
   // 3 successes over REST, 1 over Connect, 1 over gRPC: 5 upstream successes, 1 attempt each.
@@ -68,7 +68,7 @@ beforeAll(async () => {
   obs.fake.script({ delayMs: 400 });
   const pair = Promise.all([rest({ refresh_token: shared }), rest({ refresh_token: shared })]);
   await new Promise((resolve) => setTimeout(resolve, 150));
-  inFlightDuring = total((await scrape(obs.url)).samples, "auth_requests_in_flight");
+  inFlightDuring = total((await scrape(obs.metricsUrl)).samples, "auth_requests_in_flight");
   expect(await pair).toEqual([200, 200]);
 
   // Probes and scrapes: left out of the request metrics.
@@ -82,7 +82,7 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) {
     if ((await rest({ refresh_token: token() })) === 429) limited++;
   }
-  ({ contentType, samples: after } = await scrape(obs.url));
+  ({ contentType, samples: after } = await scrape(obs.metricsUrl));
 }, 30_000);
 
 afterAll(async () => {
@@ -109,10 +109,24 @@ describe("GET /metrics", () => {
     expect(delta("auth_requests_total", { route: "unmatched", outcome: "not_found" })).toBe(1);
   });
 
-  it("leaves /metrics, /healthz and /readyz out of the request metrics", () => {
-    for (const route of ["/metrics", "/healthz", "/readyz"]) {
+  it("leaves /healthz and /readyz out of the request metrics", () => {
+    for (const route of ["/healthz", "/readyz"]) {
       expect(after.filter((s) => s.labels.route === route)).toEqual([]);
     }
+  });
+
+  it("is served on its own listener only: the public port answers 404", async () => {
+    const publicPort = await fetch(`${obs.url}/metrics`);
+    expect([publicPort.status, await publicPort.text()]).toEqual([
+      404,
+      '{"message":"Not Found","errorCode":"ERR_NOT_FOUND"}',
+    ]);
+    expect(new URL(obs.metricsUrl).port).not.toBe(new URL(obs.url).port);
+    const other = await fetch(`${obs.metricsUrl}/auth/api/v1/refresh-token/customer`, {
+      method: "POST",
+    });
+    expect(other.status).toBe(404);
+    await other.body?.cancel();
   });
 
   it("observes every request's latency in the histogram", () => {

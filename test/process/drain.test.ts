@@ -166,6 +166,7 @@ describe("graceful drain of the real process under load", () => {
       ...fake.env,
       HOST: "127.0.0.1",
       PORT: "0",
+      METRICS_PORT: "0",
       RATE_LIMIT_PER_MINUTE: "0",
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),

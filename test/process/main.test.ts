@@ -78,7 +78,12 @@ describe("the process", () => {
     });
 
     it("says in one line that the port is busy, without a stack trace", async () => {
-      const main = spawnMain({ ...cognito.env, HOST: "127.0.0.1", PORT: String(busyPort) });
+      const main = spawnMain({
+        ...cognito.env,
+        HOST: "127.0.0.1",
+        PORT: String(busyPort),
+        METRICS_PORT: "0",
+      });
       expect(await main.exited).toBe(1);
       const lines = main.stderr().trim().split("\n");
       expect(lines.at(-1)).toBe(
@@ -88,7 +93,7 @@ describe("the process", () => {
     });
 
     it("serves, then exits 0 on SIGTERM", async () => {
-      const main = spawnMain({ ...cognito.env, HOST: "127.0.0.1", PORT: "0" });
+      const main = spawnMain({ ...cognito.env, HOST: "127.0.0.1", PORT: "0", METRICS_PORT: "0" });
       await main.waitFor('"message":"listening"');
       const url = /"url":"([^"]+)"/.exec(main.stderr())?.[1];
       const ready = await fetch(`${url}/readyz`);
@@ -103,7 +108,7 @@ describe("the process", () => {
     afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
     it("prints a curl command that works as pasted, and Ctrl-C stops everything", async () => {
-      const main = spawnMain({ LOCAL_DATA_DIR: dataDir, PORT: "0" });
+      const main = spawnMain({ LOCAL_DATA_DIR: dataDir, PORT: "0", METRICS_PORT: "0" });
       await main.waitFor("Press Ctrl-C to stop.", 30_000);
       const command = main
         .stdout()

@@ -11,6 +11,8 @@ import type { IdentityProvider } from "../../src/refresh/ports.ts";
 export interface RunningService {
   /** http://127.0.0.1:<port>, no trailing slash. */
   url: string;
+  /** The metrics listener's origin: GET `${metricsUrl}/metrics`. */
+  metricsUrl: string;
   port: number;
   app: App;
   close(): Promise<void>;
@@ -20,15 +22,22 @@ export async function startService(
   env: Readonly<Record<string, string | undefined>>,
   overrides: AppOverrides = {},
 ): Promise<RunningService> {
-  const config = loadConfig({ ...env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" });
+  const config = loadConfig({
+    ...env,
+    PORT: "0",
+    METRICS_PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+  });
   if (config.cognito === "embedded") {
     throw new Error("startService needs COGNITO_* settings (use startTestCognito().env)");
   }
   const app = createApp(config as ResolvedConfig, overrides);
-  const { port, url } = await app.listen();
+  const { port, url, metricsUrl } = await app.listen();
   let closing: Promise<void> | undefined;
   return {
     url,
+    metricsUrl,
     port,
     app,
     close: () => {

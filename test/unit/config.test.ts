@@ -79,6 +79,7 @@ describe("a production environment", () => {
     });
     expect(config).toEqual({
       host: "0.0.0.0",
+      metrics: { host: "0.0.0.0", port: 9464 },
       port: 9000,
       basePath: "/auth/api/v2",
       cognito: {
@@ -259,6 +260,9 @@ const BAD: [string, Record<string, string>][] = [
   ["RATE_LIMIT_PER_MINUTE", { ...PROD, RATE_LIMIT_PER_MINUTE: "-5" }],
   ["TRUST_PROXY", { ...PROD, TRUST_PROXY: "proxy.internal" }],
   ["TRUST_PROXY", { ...PROD, TRUST_PROXY: "10.0.0.0/33" }],
+  ["METRICS_PORT", { ...PROD, METRICS_PORT: "8080" }],
+  ["METRICS_PORT", { ...PROD, PORT: "9000", METRICS_PORT: "9000" }],
+  ["METRICS_HOST", { ...PROD, METRICS_HOST: "metrics.internal" }],
   ["REDIS_URL", { ...PROD, REDIS_URL: "localhost:6379" }],
   ["REDIS_URL", { ...PROD, REDIS_URL: "redis://redis:6379/limits" }],
   ["REDIS_URL", { ...PROD, REDIS_URL: "http://:hunter2secret@redis:6379" }],
