@@ -165,7 +165,7 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
     cert: readTlsFile("TLS_CERT", config.tls.certFile),
     key: readTlsFile("TLS_KEY", config.tls.keyFile),
   };
-  const { server, closeIdle, closeAll } = createOnePortServer({
+  const { server, beginDrain, closeIdle, closeAll } = createOnePortServer({
     handler,
     tls,
     headersTimeoutMs: limits.headersTimeoutMs,
@@ -226,8 +226,6 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
       const { drainDelayMs } = config.limits;
       if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const sweep = setInterval(closeIdle, 100);
-      closeIdle();
       let timedOut = false;
       const deadline = new Promise<void>((resolve) =>
         setTimeout(() => {
@@ -235,6 +233,14 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
           resolve();
         }, timeoutMs).unref(),
       );
+      // A keep-alive connection idle at this instant may be carrying a client's next request
+      // already: closing it would reset that request. For a grace, such a request is answered
+      // (with Connection: close); only then are the connections still idle closed.
+      beginDrain();
+      const grace = new Promise((resolve) => setTimeout(resolve, config.limits.drainIdleGraceMs));
+      await Promise.race([closed, deadline, grace]);
+      const sweep = setInterval(closeIdle, 100);
+      closeIdle();
       await Promise.race([closed, deadline]);
       if (timedOut) {
         // What has not finished by now will not be answered: close it rather than leak it.

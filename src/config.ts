@@ -52,6 +52,8 @@ export interface Config {
     shutdownTimeoutMs: number;
     /** How long a drain reports not-ready while still serving, before the listener closes. */
     drainDelayMs: number;
+    /** How long a drain leaves idle keep-alive connections open to answer one more request. */
+    drainIdleGraceMs: number;
     /** Connections open at once; more are closed on accept. */
     maxConnections: number;
   };
@@ -205,6 +207,7 @@ function limits(env: Env): Config["limits"] {
     idleTimeoutMs: integer(env, "IDLE_TIMEOUT_MS", 60_000, 1000, 3_600_000),
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 100, 120_000),
     drainDelayMs: integer(env, "DRAIN_DELAY_MS", 0, 0, 60_000),
+    drainIdleGraceMs: integer(env, "DRAIN_IDLE_GRACE_MS", 1000, 0, 60_000),
     maxConnections: integer(env, "MAX_CONNECTIONS", 1000, 1, 1_000_000),
   };
 }

@@ -36,9 +36,12 @@ export interface OnePortServer {
   /** The listening server; its connections are handed to HTTP/1 or HTTP/2. */
   server: Server;
   /**
-   * Begins the drain: closes idle connections, sends GOAWAY to HTTP/2 sessions, and makes
-   * every HTTP/1 response from now on close its connection.
+   * Begins the drain: every HTTP/1 response from now on closes its connection, and HTTP/2
+   * sessions get GOAWAY. Idle keep-alive connections stay open: a request a client sends on
+   * one now is answered, with `Connection: close`.
    */
+  beginDrain(): void;
+  /** beginDrain(), and closes the HTTP/1 connections idle now. */
   closeIdle(): void;
   /** Closes every connection, busy or not: the end of a drain that ran out of time. */
   closeAll(): void;
@@ -114,16 +117,20 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
   // the process's file descriptors and take /healthz and refreshes down with it.
   if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   server.on("close", () => http1.close());
+  const beginDrain = () => {
+    if (!draining) {
+      draining = true;
+      for (const res of answering) if (!res.headersSent) res.shouldKeepAlive = false;
+    }
+    // In-flight streams may take until the drain's own deadline, which closeAll() keeps.
+    for (const session of sessions) session.close();
+  };
   return {
     server,
+    beginDrain,
     closeIdle: () => {
-      if (!draining) {
-        draining = true;
-        for (const res of answering) if (!res.headersSent) res.shouldKeepAlive = false;
-      }
+      beginDrain();
       http1.closeIdleConnections();
-      // In-flight streams may take until the drain's own deadline, which closeAll() keeps.
-      for (const session of sessions) session.close();
     },
     closeAll: () => {
       http1.closeAllConnections();

@@ -45,6 +45,7 @@ export const FAST = {
 export async function startObserved(env: Record<string, string> = {}): Promise<Observed> {
   const fake = await startFakeCognito();
   const config = loadConfig({
+    DRAIN_IDLE_GRACE_MS: "0",
     ...fake.env,
     ...FAST,
     LOG_LEVEL: "trace",

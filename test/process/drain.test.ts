@@ -333,3 +333,55 @@ describe("graceful drain of the real process under load", () => {
     expect(exitedAfterMs).toBeLessThan(DRAIN_DELAY_MS + SHUTDOWN_TIMEOUT_MS + 2000);
   }, 30_000);
 });
+
+describe("the default drain, with keep-alive clients looping across SIGTERM", () => {
+  const CLIENTS = 20;
+  const RUNS = 3;
+
+  /** One run: every request's result until each client is refused a new connection. */
+  async function loopAcrossSigterm(fake: FakeCognito): Promise<string[]> {
+    const main = spawnMain({
+      ...fake.env,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      METRICS_PORT: "0",
+      RATE_LIMIT_PER_MINUTE: "0",
+    });
+    await main.waitFor('"message":"listening"');
+    const port = Number(new URL(/"url":"([^"]+)"/.exec(main.stderr())?.[1] ?? "").port);
+    const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+    const results: string[] = [];
+    const deadline = Date.now() + 8000;
+    const client = async () => {
+      while (Date.now() < deadline) {
+        const { result } = await restRefresh(agent, port, fake.issueRefreshToken());
+        results.push(result);
+        // Refused a new connection: the listener is closed and nothing was sent.
+        if (result === "ECONNREFUSED") return;
+      }
+    };
+    const clients = Array.from({ length: CLIENTS }, client);
+    await sleep(400);
+    main.child.kill("SIGTERM");
+    await Promise.all(clients);
+    agent.destroy();
+    expect(await main.exited).toBe(0);
+    return results;
+  }
+
+  it(`loses no request a client sent on a connection the server kept open (${RUNS} runs)`, async () => {
+    const fake = await startFakeCognito();
+    try {
+      const lost: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const results = await loopAcrossSigterm(fake);
+        expect(results.filter((r) => r === "ok").length).toBeGreaterThan(CLIENTS);
+        // Anything but an answer or a refused new connection was sent and lost.
+        lost.push(results.filter((r) => r !== "ok" && r !== "ECONNREFUSED").length);
+      }
+      expect(lost).toEqual(new Array(RUNS).fill(0));
+    } finally {
+      await fake.close();
+    }
+  }, 60_000);
+});

@@ -22,7 +22,10 @@ export async function startService(
   env: Readonly<Record<string, string | undefined>>,
   overrides: AppOverrides = {},
 ): Promise<RunningService> {
+  // Teardown does not wait out the drain's keep-alive grace (test/process/drain.test.ts covers
+  // it with the defaults); a test may still set it.
   const config = loadConfig({
+    DRAIN_IDLE_GRACE_MS: "0",
     ...env,
     PORT: "0",
     METRICS_PORT: "0",

@@ -108,6 +108,7 @@ describe("a production environment", () => {
         idleTimeoutMs: 30_000,
         shutdownTimeoutMs: 5000,
         drainDelayMs: 0,
+        drainIdleGraceMs: 1000,
         maxConnections: 1000,
       },
       rateLimit: {
