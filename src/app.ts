@@ -237,8 +237,12 @@ export function createApp(config: ResolvedConfig, overrides: AppOverrides = {}):
       // already: closing it would reset that request. For a grace, such a request is answered
       // (with Connection: close); only then are the connections still idle closed.
       beginDrain();
-      const grace = new Promise((resolve) => setTimeout(resolve, config.limits.drainIdleGraceMs));
+      let graceTimer: NodeJS.Timeout | undefined;
+      const grace = new Promise((resolve) => {
+        graceTimer = setTimeout(resolve, config.limits.drainIdleGraceMs);
+      });
       await Promise.race([closed, deadline, grace]);
+      clearTimeout(graceTimer);
       const sweep = setInterval(closeIdle, 100);
       closeIdle();
       await Promise.race([closed, deadline]);

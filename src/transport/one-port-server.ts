@@ -27,10 +27,11 @@ export interface OnePortOptions {
 }
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-// One connection must not hold an unbounded number of requests open.
-const MAX_CONCURRENT_STREAMS = 100;
-// Streams of one HTTP/2 connection answered at once; its other streams wait their turn.
-const ANSWERING_PER_SESSION = 16;
+// Streams one HTTP/2 connection may have open, as the server's SETTINGS tell the client. Each
+// may hold an answer the client has not read (a zero flow-control window), so this bounds what
+// one connection can make the service keep; clients queue further calls on their side, or
+// open another connection.
+const MAX_CONCURRENT_STREAMS = 32;
 
 export interface OnePortServer {
   /** The listening server; its connections are handed to HTTP/1 or HTTP/2. */
@@ -82,7 +83,7 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
     {
       settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
     },
-    fewAtATime(options.handler),
+    options.handler,
   );
   const sessions = new Set<Http2Session>();
   // GOAWAY asks the client to finish; one that never does (a header block it never completes
@@ -114,7 +115,8 @@ export function createOnePortServer(options: OnePortOptions): OnePortServer {
   // starts on its "listening" event.
   server.on("listening", () => http1.emit("listening"));
   // Past the cap a connection is closed on accept: a flood of held connections cannot use up
-  // the process's file descriptors and take /healthz and refreshes down with it.
+  // the process's file descriptors. While at the cap, new connections (probes' too) are closed
+  // until held ones time out; connections already open keep being served.
   if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   server.on("close", () => http1.close());
   const beginDrain = () => {
@@ -161,6 +163,11 @@ function oneAtATime(
     const queue = waiting.get(socket);
     const run = () => {
       res.once("close", () => {
+        if (socket.destroyed) {
+          // Its other requests are gone with it: none is answered, none is handled.
+          waiting.delete(socket);
+          return;
+        }
         const rest = waiting.get(socket);
         const next = rest?.shift();
         if (rest && rest.length < QUEUE_RESUME && socket.isPaused()) socket.resume();
@@ -183,39 +190,6 @@ function oneAtATime(
       waiting.set(socket, []);
       run();
     }
-  };
-}
-
-/**
- * The HTTP/2 counterpart: a connection's streams are answered ANSWERING_PER_SESSION at a time,
- * the next once one of them has closed. A client that opens every stream it may and reads
- * nothing (a zero flow-control window) would otherwise hold an answer for each in memory; a
- * client that reads is answered as soon as it asks, up to that many in flight.
- */
-function fewAtATime(handler: Handler): Handler {
-  const sessions = new WeakMap<object, { answering: number; waiting: Array<() => void> }>();
-  return (req, res) => {
-    const session = "stream" in req ? req.stream.session : undefined;
-    if (!session) {
-      handler(req, res);
-      return;
-    }
-    let state = sessions.get(session);
-    if (!state) {
-      state = { answering: 0, waiting: [] };
-      sessions.set(session, state);
-    }
-    const turn = state;
-    const run = () => {
-      turn.answering += 1;
-      res.once("close", () => {
-        turn.answering -= 1;
-        turn.waiting.shift()?.();
-      });
-      handler(req, res);
-    };
-    if (turn.answering < ANSWERING_PER_SESSION) run();
-    else turn.waiting.push(run);
   };
 }
 
