@@ -116,7 +116,7 @@ async function createAppClient(client: CognitoIdentityProviderClient, userPoolId
     new CreateUserPoolClientCommand({
       UserPoolId: userPoolId,
       ClientName: `${DEMO_POOL_NAME}-web`,
-      // InitiateAuth with a secret needs the username for SECRET_HASH; see DESIGN.md §4.
+      // InitiateAuth with a secret needs the username for SECRET_HASH (see COGNITO_REFRESH_API in the README).
       GenerateSecret: false,
       ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
       EnableTokenRevocation: true,

@@ -1,5 +1,5 @@
 /**
- * The embedded default (DESIGN.md §7): cognito-local plus the demo seed, and the COGNITO_*
+ * The embedded default: cognito-local plus the demo seed, and the COGNITO_*
  * environment that points the service at them. While it runs, `running.json` in the data
  * folder tells `demo-token` where to get a token.
  */

@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { RefreshError, type RefreshErrorKind } from "../refresh/refresh-error.ts";
 
 /**
- * The one error table (DESIGN §5). Nothing else in the code picks a status,
+ * The one error table (README, Errors). Nothing else in the code picks a status,
  * a Connect code or an error body.
  */
 interface Row {

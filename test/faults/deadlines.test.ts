@@ -1,5 +1,5 @@
 /**
- * Deadlines (issue 4, item 1): a caller's deadline (grpc-js `deadline`, connect-node
+ * Deadlines: a caller's deadline (grpc-js `deadline`, connect-node
  * `timeoutMs`, the raw `grpc-timeout` and `connect-timeout-ms` headers) ends the call with
  * deadline_exceeded, promptly, and should take the upstream call down with it; a REST call
  * against a hung provider is answered 503 within UPSTREAM_TIMEOUT_MS.

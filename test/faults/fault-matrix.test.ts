@@ -1,6 +1,6 @@
 /**
- * The fault matrix (issue 4, item 6): every way the provider can fail, answered over REST
- * (fetch) and over gRPC (@grpc/grpc-js) with the kind in DESIGN §5. Each row gets a fresh fake
+ * The fault matrix: every way the provider can fail, answered over REST
+ * (fetch) and over gRPC (@grpc/grpc-js) with the kind the error table gives. Each row gets a fresh fake
  * Cognito and a fresh service (UPSTREAM_TIMEOUT_MS 1500, UPSTREAM_ATTEMPT_TIMEOUT_MS 400, maxAttempts 3),
  * warmed by one ordinary refresh the counts leave out (see startRowRig).
  *

@@ -1,5 +1,5 @@
 /**
- * Shared by the fault tests: small, fast limits; the documented bodies (DESIGN §5); a fake
+ * Shared by the fault tests: small, fast limits; the documented bodies (the error table); a fake
  * Cognito plus the service in front of it; timing; a token-free view of a success body; and a
  * TCP relay that shows when the service's upstream connections open and close.
  * Nothing here prints a token.
@@ -20,7 +20,7 @@ export const FAST_ENV = {
 /** What a bound may exceed its nominal timeout by: scheduling, not slowness. */
 export const SLACK_MS = 1500;
 
-/** The documented REST error bodies, byte for byte (DESIGN §5). */
+/** The documented REST error bodies, byte for byte (the error table). */
 export const BODY = {
   unauthorized: '{"message":"Unauthorized","errorCode":"ERR_UNAUTHORIZED"}',
   forbidden: '{"message":"Forbidden","errorCode":"ERR_FORBIDDEN"}',

@@ -1,5 +1,5 @@
 /**
- * Retries (issue 4, item 2), seen from the provider's side: the SDK's standard mode
+ * Retries, seen from the provider's side: the SDK's standard mode
  * (maxAttempts 3) retries throttling, 5xx and network errors with backoff inside the refresh's
  * deadline, and never a NotAuthorized or any other client error, even when a second try would
  * succeed. The service adds no retries of its own. Each test gets a fresh fake and service,

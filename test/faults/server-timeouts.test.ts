@@ -1,5 +1,5 @@
 /**
- * The server's own timeouts (issue 4, item 1): a slow or silent client cannot hold a socket.
+ * The server's own timeouts: a slow or silent client cannot hold a socket.
  * HEADERS_TIMEOUT_MS 500, REQUEST_TIMEOUT_MS 1000, IDLE_TIMEOUT_MS 1000 (the smallest allowed),
  * seen from raw TCP sockets and node:http2 sessions. And the other side of it: a request still
  * being worked on is not idle, so the idle timeout must not cut it.

@@ -57,7 +57,7 @@ describe("the Connect endpoint under hostile input", () => {
     await hostile.expectAlive();
   });
 
-  it("judges refreshToken of every type by DESIGN §5, with the Connect code and status", async () => {
+  it("judges refreshToken of every type by the error table, with the Connect code and status", async () => {
     const calls = hostile.fake.calls();
     const others = fc.uniqueArray(
       fc.tuple(

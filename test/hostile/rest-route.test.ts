@@ -63,7 +63,7 @@ function expectDocumented(method: string, path: string, reply: Reply): void {
   });
 }
 
-/** DESIGN §5 read as an oracle for a JSON body with no cookie: 400, 401 or 413. */
+/** The error table read as an oracle for a JSON body with no cookie: 400, 401 or 413. */
 function expectedStatus(raw: Buffer): number {
   if (raw.length > BODY_LIMIT) return 413;
   let text: string;
@@ -112,7 +112,7 @@ describe("the REST route under hostile input", () => {
     await hostile.expectAlive();
   });
 
-  it("judges refresh_token of every type, prototype keys and duplicate fields by DESIGN §5", async () => {
+  it("judges refresh_token of every type, prototype keys and duplicate fields by the error table", async () => {
     const duplicated = fc
       .tuple(fc.constantFrom("refresh_token", "refreshToken"), fc.jsonValue(), fc.jsonValue())
       .map(([key, a, b]) => `{"${key}":${JSON.stringify(a)},"${key}":${JSON.stringify(b)}}`);

@@ -1,5 +1,5 @@
 /**
- * Metrics (issue 5, item 2): GET /metrics in the Prometheus text format, from the app's own
+ * Metrics: GET /metrics in the Prometheus text format, from the app's own
  * registry, scraped before and after known traffic; every counter and histogram moves by
  * exactly what that traffic should move it by.
  */

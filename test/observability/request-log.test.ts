@@ -1,5 +1,5 @@
 /**
- * Logs (issue 5, item 1): every path a request can take (every-path.ts), driven with the log
+ * Logs: every path a request can take (every-path.ts), driven with the log
  * captured. Then: no 16-character piece of any token, cookie value, Authorization value or the
  * client secret in the log, nor in what was handed to the logger; exactly one line per
  * request, with its fields; the request id echoed on every response.

@@ -159,7 +159,7 @@ describe("SDK retries (maxAttempts 3), observed through a fake HTTP handler", ()
     expect(performance.now() - started).toBeLessThan(450);
   });
 
-  // DESIGN §5 maps "provider throttled" to 503 unavailable, also when the 429
+  // The error table maps "provider throttled" to 503 unavailable, also when the 429
   // comes without a Cognito error name (a proxy, WAF or gateway in front of it).
   it.each([
     ["an empty body", { statusCode: 429, headers: {}, body: "" }],
