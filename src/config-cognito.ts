@@ -1,5 +1,6 @@
 import type { CognitoConfig, RefreshApi } from "./config.ts";
 import { ConfigError, type Env, get } from "./config-env.ts";
+import { isLoopbackHost } from "./loopback.ts";
 
 /** The COGNITO_* variables: absent altogether means the embedded default. */
 const COGNITO_VARS = [
@@ -60,8 +61,6 @@ export function cognitoConfig(env: Env): CognitoConfig | "embedded" {
   return { region, userPoolId, clientId, clientSecret, endpoint, refreshApi, issuer, jwksUri };
 }
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
-
 /**
  * An http(s) URL without query or fragment, trailing slashes dropped. Cleartext http only to
  * loopback: a refresh token or a signing key must not cross a network unencrypted.
@@ -80,7 +79,7 @@ function urlOf(env: Env, name: string): string | undefined {
   if (!url || !["http:", "https:"].includes(url.protocol) || url.search || url.hash) {
     throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
   }
-  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
     throw new ConfigError(name, `expected https (plain http is for loopback only), got "${raw}"`);
   }
   return url.href.replace(/\/+$/, "");

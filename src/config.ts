@@ -7,6 +7,7 @@
 import { isIP } from "node:net";
 import { cognitoConfig } from "./config-cognito.ts";
 import { ConfigError, type Env, get, integer } from "./config-env.ts";
+import { isLoopbackHost } from "./loopback.ts";
 
 export { ConfigError } from "./config-env.ts";
 
@@ -259,8 +260,6 @@ function redisUrl(env: Env): string | undefined {
   return raw;
 }
 
-const LOOPBACK_HOST = /^(127(\.\d{1,3}){3}|::1|localhost)$/;
-
 /**
  * The embedded default hands out demo tokens (/demo/token): it listens on loopback only,
  * whatever HOST asks; a service for the network is configured with COGNITO_*.
@@ -268,7 +267,7 @@ const LOOPBACK_HOST = /^(127(\.\d{1,3}){3}|::1|localhost)$/;
 function host(env: Env, embedded: boolean): string {
   const raw = get(env, "HOST");
   if (!embedded) return raw ?? "0.0.0.0";
-  if (raw !== undefined && !LOOPBACK_HOST.test(raw)) {
+  if (raw !== undefined && !isLoopbackHost(raw)) {
     throw new ConfigError(
       "HOST",
       `the embedded default (no COGNITO_* set) serves demo tokens on loopback only (127.0.0.1, ::1), got "${raw}"`,

@@ -9,6 +9,7 @@
  *   POST /demo/cookie   sets the refresh token cookie to a fresh demo token, 204
  */
 import { readFileSync } from "node:fs";
+import { isLoopbackHost } from "../loopback.ts";
 import { type CookieSettings, refreshCookie } from "../transport/cookie.ts";
 import { restRoutingError } from "../transport/error-table.ts";
 import {
@@ -48,12 +49,10 @@ const PAGE_HEADERS = {
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 const UNAVAILABLE = '{"message":"Service Unavailable","errorCode":"ERR_SERVICE_UNAVAILABLE"}';
 
-const LOOPBACK_NAMES = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
-
 /**
- * Whether the request names a loopback host. A web page elsewhere can point a name of its own
- * at 127.0.0.1 (DNS rebinding) and read these routes as same-origin: they hand out tokens, so
- * they answer only under loopback names.
+ * The host name a request was sent to. A web page elsewhere can point a name of its own at
+ * 127.0.0.1 (DNS rebinding) and read these routes as same-origin: they hand out tokens, so
+ * they answer only under loopback names (allowHost).
  */
 function hostnameOf(req: Request): string | undefined {
   const authority = authorityOf(req);
@@ -65,15 +64,13 @@ function hostnameOf(req: Request): string | undefined {
   }
 }
 
-const isLoopback = (hostname: string) => LOOPBACK_NAMES.test(hostname);
-
 function isJson(req: Request): boolean {
   const type = String(req.headers["content-type"] ?? "").split(";")[0];
   return type?.trim().toLowerCase() === "application/json";
 }
 
 export function createDemoRoutes(options: DemoRoutesOptions): ReadonlyMap<string, Handler> {
-  const { freshRefreshToken, cookie, allowHost = isLoopback } = options;
+  const { freshRefreshToken, cookie, allowHost = isLoopbackHost } = options;
   const only = (method: "GET" | "POST", handle: (req: Request, res: Response) => void): Handler => {
     const allowed = method === "GET" ? ["GET", "HEAD"] : ["POST"];
     return (req, res) => {

@@ -1,6 +1,11 @@
 import type { RateLimiter } from "./ports.ts";
 import { RefreshError } from "./refresh-error.ts";
 
+/** Over one of this service's own limits: come back in `retryAfterSeconds`. */
+export function rateLimited(retryAfterSeconds: number): RefreshError {
+  return new RefreshError("rate_limited", { retryAfterSeconds });
+}
+
 /**
  * Counts a request against its client address; throws rate_limited past the limit. A request
  * whose address is unknown (its connection already gone) shares one budget with all such
@@ -12,5 +17,5 @@ export async function countAddress(
 ): Promise<void> {
   if (!limiter) return;
   const wait = await limiter.consume(clientAddress ?? "unknown");
-  if (wait > 0) throw new RefreshError("rate_limited", { retryAfterSeconds: wait });
+  if (wait > 0) throw rateLimited(wait);
 }

@@ -1,4 +1,4 @@
-import { countAddress } from "./address-limit.ts";
+import { countAddress, rateLimited } from "./address-limit.ts";
 import type {
   Clock,
   CustomerPolicy,
@@ -40,10 +40,6 @@ export interface RefreshDeps {
   tokenFailureLimiter?: RateLimiter | undefined;
 }
 
-function limited(retryAfterSeconds: number): RefreshError {
-  return new RefreshError("rate_limited", { retryAfterSeconds });
-}
-
 // The customer's own doing; anything else (outages, bugs) must not lock a token out.
 const REFUSALS = new Set(["unauthorized", "forbidden"]);
 
@@ -73,7 +69,7 @@ export function createRefreshCustomerToken(deps: RefreshDeps): RefreshCustomerTo
     const key = tokenKey(token);
     if (tokenFailureLimiter) {
       const wait = await tokenFailureLimiter.blockedFor(key);
-      if (wait > 0) throw limited(wait);
+      if (wait > 0) throw rateLimited(wait);
     }
     let exchanged: Awaited<ReturnType<typeof exchange>>;
     try {

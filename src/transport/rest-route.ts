@@ -92,6 +92,7 @@ export function createRestRoute<Result>(options: RestRouteOptions<Result>): Hand
       sendJson(res, status, body, { allow: "POST" });
       return;
     }
-    void handle(req, res);
+    // handle() answers its own failures; a throw while answering one leaves only the socket.
+    handle(req, res).catch(() => res.destroy());
   };
 }
