@@ -1,11 +1,11 @@
 /**
  * What the service's request log line costs: the bench servers run with LOG_LEVEL=silent,
  * production logs one line per request at info. Writes 5 rounds of 50,000 lines with the
- * fields observe-requests.ts logs through src/log.ts (pino, synchronous writes to stderr)
+ * fields observe-requests.ts logs through src/observability/log.ts (pino, synchronous writes to stderr)
  * and prints the CPU per line of each round. Send stderr to a pipe or /dev/null:
  *   npm exec -- node bench/log-line.ts 2>/dev/null
  */
-import { createLogger } from "../src/log.ts";
+import { createLogger } from "../src/observability/log.ts";
 
 const LINES = 50_000;
 const ROUNDS = 5;

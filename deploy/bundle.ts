@@ -56,8 +56,8 @@ export async function bundle(root: string, outdir: string): Promise<string> {
   if (result.warnings.length > 0) {
     throw new Error(`bundle warnings: ${result.warnings.map((w) => w.text).join("; ")}`);
   }
-  // src/transport/routes.ts reads it beside itself, which in the bundle is dist/.
-  copyFileSync(join(root, "src", "transport", "openapi.json"), join(outdir, "openapi.json"));
+  // src/rest/openapi-document.ts reads it beside itself, which in the bundle is dist/.
+  copyFileSync(join(root, "src", "rest", "openapi.json"), join(outdir, "openapi.json"));
   writeFileSync(join(outdir, ENTRY), LAUNCHER);
   return join(outdir, ENTRY);
 }

@@ -1,10 +1,12 @@
 import module from "node:module";
-import { fileURLToPath } from "node:url";
-import type { ResolvedConfig } from "./app.ts";
-import type { Config } from "./config.ts";
-import type { Handler } from "./transport/http-types.ts";
+import type { Config } from "./config/config.ts";
+import type { LocalDefault } from "./local/local-default.ts";
+import type { Service } from "./server.ts";
 
-/** Process entry: config, the embedded default when unconfigured, listen, signals. */
+/**
+ * The process: configuration, the development default when unconfigured, signals, exit codes
+ * and the banner. server.ts runs the service; app.ts wires it.
+ */
 
 // Node strips the types of every src/*.ts file and compiles every module on each start, a
 // good part of start-up. Its compile cache keeps both on disk (NODE_COMPILE_CACHE, else the
@@ -13,106 +15,76 @@ import type { Handler } from "./transport/http-types.ts";
 module.enableCompileCache();
 
 const [
-  { createApp },
-  { ConfigError, loadConfig },
+  { createService },
+  { ConfigError, hasCognitoSettings, loadConfig },
   { createLogger },
   { logCrashes },
   { scrub },
   { REFRESH_ROUTE },
 ] = await Promise.all([
-  import("./app.ts"),
-  import("./config.ts"),
-  import("./log.ts"),
+  import("./server.ts"),
+  import("./config/config.ts"),
+  import("./observability/log.ts"),
   import("./observability/crash-log.ts"),
   import("./observability/redaction.ts"),
-  import("./transport/rest-paths.ts"),
+  import("./rest/paths.ts"),
 ]);
-
-const DEFAULT_DATA_DIR = fileURLToPath(new URL("../.local/", import.meta.url));
 
 function fail(line: string, code: number): never {
   process.stderr.write(`${line}\n`);
   process.exit(code);
 }
 
-function readConfig(env: NodeJS.ProcessEnv): Config {
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      fail(`invalid configuration: ${error.message}`, 2);
-    }
-    throw error;
-  }
+/** A configuration error ends the process in one line, exit 2; anything else is rethrown. */
+function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`, 2);
+  throw error;
 }
 
-interface Embedded {
-  freshRefreshToken(): Promise<string>;
-  stop(): Promise<void>;
-}
-
-/**
- * The demo page calls the service from its own origin, under either loopback name; with
- * PORT=0 the origin is not known before listening, so only CORS_ORIGINS applies then.
- */
-function embeddedCorsOrigins(env: NodeJS.ProcessEnv, port: number): string {
-  const own = port === 0 ? [] : [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
-  const given = (env.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim());
-  return [...new Set([...given.filter(Boolean), ...own])].join(",");
+/** Loaded only here: production (Cognito configured) never loads the emulator or the demo. */
+async function startLocal(env: NodeJS.ProcessEnv): Promise<LocalDefault> {
+  const { startLocalDefault } = await import("./local/local-default.ts").catch((error: unknown) => {
+    // The image leaves the development-only emulator out: say what to configure instead.
+    if ((error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
+    return fail(
+      "failed to start: no COGNITO_* configured and the embedded emulator (development only) " +
+        "is not installed: set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID",
+      1,
+    );
+  });
+  return startLocalDefault(env);
 }
 
 async function main(): Promise<void> {
-  let config = readConfig(process.env);
-  let embedded: Embedded | undefined;
-  let extraRoutes: ReadonlyMap<string, Handler> | undefined;
+  let local: LocalDefault | undefined;
+  let config: Config;
+  let service: Service;
+  try {
+    if (!hasCognitoSettings(process.env)) local = await startLocal(process.env);
+    config = loadConfig(local?.env ?? process.env);
+  } catch (error) {
+    await local?.stop();
+    exitOnConfigError(error);
+  }
   // Pretty when the log's own stream (stderr) is a terminal: `npm start` in a shell.
   const logger = createLogger({ level: config.logLevel, pretty: process.stderr.isTTY === true });
   logCrashes(logger);
-  if (config.cognito === "embedded") {
-    // Loaded only here: production (Cognito configured) never loads the emulator or the demo.
-    const [{ startEmbedded }, { createDemoRoutes }] = await Promise.all([
-      import("./local/embedded.ts"),
-      import("./local/demo-routes.ts"),
-    ]).catch((error: unknown) => {
-      // The image leaves the development-only emulator out: say what to configure instead.
-      if ((error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
-      return fail(
-        "failed to start: no COGNITO_* configured and the embedded emulator (development only) " +
-          "is not installed: set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID",
-        1,
-      );
-    });
-    const started = await startEmbedded({ dataDir: config.localDataDir ?? DEFAULT_DATA_DIR });
-    embedded = started;
-    const CORS_ORIGINS = embeddedCorsOrigins(process.env, config.port);
-    // HOST keeps the embedded default (loopback): with COGNITO_* set it would turn 0.0.0.0,
-    // and the dev-only demo routes hand out tokens.
-    config = readConfig({ ...process.env, ...started.env, HOST: config.host, CORS_ORIGINS });
-    extraRoutes = createDemoRoutes({
-      freshRefreshToken: started.freshRefreshToken,
-      cookie: config.cookie,
-      basePath: config.basePath,
-      onError: (what, error) =>
-        logger.warn(`${what} failed`, { error: error instanceof Error ? error.name : "unknown" }),
-    });
-  }
-  let app: ReturnType<typeof createApp>;
+  const extraRoutes = local?.demoRoutes(config, (what, error) =>
+    logger.warn(`${what} failed`, { error: error instanceof Error ? error.name : "unknown" }),
+  );
   try {
-    app = createApp(config as ResolvedConfig, { logger, extraRoutes });
+    service = createService(config, { logger, extraRoutes });
   } catch (error) {
-    await embedded?.stop();
-    if (error instanceof ConfigError) {
-      fail(`invalid configuration: ${error.message}`, 2);
-    }
-    throw error;
+    await local?.stop();
+    exitOnConfigError(error);
   }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info("stopping", { signal });
-    await app.close(config.limits.shutdownTimeoutMs);
-    await embedded?.stop();
+    await service.close(config.limits.shutdownTimeoutMs);
+    await local?.stop();
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));
@@ -120,9 +92,9 @@ async function main(): Promise<void> {
 
   let url: string;
   try {
-    ({ url } = await app.listen());
+    ({ url } = await service.listen());
   } catch (error) {
-    await embedded?.stop();
+    await local?.stop();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") {
       fail(`port ${config.port} on ${config.host} is already in use: set PORT to a free port`, 1);
@@ -135,7 +107,7 @@ async function main(): Promise<void> {
   logger.info("listening", { url });
   // Written now, not at exit: a process that is killed never reaches its exit hook.
   module.flushCompileCache();
-  if (embedded) {
+  if (local) {
     const route = `${url}${config.basePath}${REFRESH_ROUTE}`;
     process.stdout.write(
       [
@@ -144,7 +116,7 @@ async function main(): Promise<void> {
         "",
         "Try it:",
         `  curl -sS -X POST ${route} -H 'content-type: application/json' \\`,
-        `    -d '{"refresh_token":"${await embedded.freshRefreshToken()}"}'`,
+        `    -d '{"refresh_token":"${await local.freshRefreshToken()}"}'`,
         "",
         "A fresh token any time: npm run --silent demo-token",
         `The demo page (Connect-web, body and cookie modes): ${url}/demo`,

@@ -23,7 +23,7 @@ function routes(work: Work) {
 }
 
 export function connectBareServer(work: Work, httpVersion: "1.1" | "2"): Server | Http2Server {
-  // Answers uncompressed, as the service does (src/transport/rpc-adapter.ts): connect-node's
+  // Answers uncompressed, as the service does (src/rpc/connect-adapter.ts): connect-node's
   // default gzips answers over 1 KiB for clients that accept it (grpc-js does), which would
   // make this baseline do more work than the service, not the same.
   const handler = connectNodeAdapter({ routes: routes(work), compressMinBytes: 0xffffffff });

@@ -10,7 +10,6 @@ import type { Server } from "node:http";
 import type { Http2Server } from "node:http2";
 import { Session } from "node:inspector";
 import type { AddressInfo } from "node:net";
-import type { ResolvedConfig } from "../../src/app.ts";
 import { serveCommands } from "../children.ts";
 import { connectBareServer } from "./connect-bare.ts";
 import { expressServer } from "./express.ts";
@@ -39,7 +38,7 @@ async function listen(server: Server | Http2Server, close: () => void): Promise<
   };
 }
 
-async function startService({ loadConfig, createApp }: Source): Promise<Started> {
+async function startService({ loadConfig, createService }: Source): Promise<Started> {
   const config = loadConfig({
     ...process.env,
     PORT: "0",
@@ -49,7 +48,7 @@ async function startService({ loadConfig, createApp }: Source): Promise<Started>
     // The production limiter stays on (its cost is the service's), set above any bench rate.
     RATE_LIMIT_PER_MINUTE: "1000000",
   });
-  const app = createApp(config as ResolvedConfig);
+  const app = createService(config);
   const { port } = await app.listen();
   return { port, close: () => app.close(1000) };
 }

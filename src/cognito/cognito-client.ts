@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { AwsJson1_1Protocol } from "@aws-sdk/core/protocols";
 import { JsonCodec } from "@smithy/core/protocols";
-import type { CognitoConfig } from "../config.ts";
+import type { CognitoSettings } from "./cognito-settings.ts";
 
 export interface CognitoClientOptions {
   /** Per attempt: a hung attempt is cut and retried; the provider bounds the whole call. */
@@ -50,7 +50,7 @@ function protocol(): AwsJson1_1Protocol {
  * checksum settings have nothing to turn off.
  */
 export function createCognitoClient(
-  config: CognitoConfig,
+  config: CognitoSettings,
   options: CognitoClientOptions,
 ): CognitoIdentityProviderClient {
   const agentOptions = { keepAlive: true, maxSockets: 256, scheduling: "lifo" as const };

@@ -4,10 +4,10 @@ import {
   GetTokensFromRefreshTokenCommand,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import type { RefreshApi } from "../config.ts";
 import type { IdentityProvider, ProviderTokens } from "../refresh/ports.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
 import { type CallOptions, callCognito } from "./call-cognito.ts";
+import type { RefreshApi } from "./cognito-settings.ts";
 
 export type { ProviderCall } from "./call-cognito.ts";
 

@@ -13,10 +13,10 @@ import {
   KidNotFoundInJwksError,
 } from "aws-jwt-verify/error";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
-import type { CognitoConfig } from "../config.ts";
 import type { ProviderTokens, TokenVerifier, VerifiedTokens } from "../refresh/ports.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
 import { UPSTREAM_RETRY_AFTER_SECONDS } from "./classify-cognito-error.ts";
+import type { CognitoSettings } from "./cognito-settings.ts";
 import { HttpJwksFetcher } from "./jwks-fetcher.ts";
 
 type Payload = Record<string, unknown>;
@@ -56,12 +56,12 @@ function claimCheck(claim: string, expected: string, failure: VerificationFailur
   };
 }
 
-function isCanonical(config: CognitoConfig): boolean {
+function isCanonical(config: CognitoSettings): boolean {
   const canonical = `https://cognito-idp.${config.region}.amazonaws.com/${config.userPoolId}`;
   return config.issuer === canonical && config.jwksUri === `${canonical}/.well-known/jwks.json`;
 }
 
-function verifiers(config: CognitoConfig): { access: Verify; id: Verify } {
+function verifiers(config: CognitoSettings): { access: Verify; id: Verify } {
   const { userPoolId, clientId, issuer, jwksUri } = config;
   if (isCanonical(config)) {
     // Cognito itself: aws-jwt-verify's own Cognito verifier and https fetcher.
@@ -143,7 +143,7 @@ function checkPair(access: Payload, id: Payload): void {
 }
 
 /** Verifies signature, issuer, client and token_use of both returned tokens, and that they pair. */
-export function createTokenVerifier(config: CognitoConfig): CognitoTokenVerifier {
+export function createTokenVerifier(config: CognitoSettings): CognitoTokenVerifier {
   const { access, id } = verifiers(config);
   return {
     async hydrate() {

@@ -1,8 +1,16 @@
-import type { Config } from "../config.ts";
 import type { RateLimiter } from "../refresh/ports.ts";
 import { createMemoryRateLimiter, type RateLimiterOptions } from "./memory-rate-limiter.ts";
 import { createSharedRateLimiter } from "./redis-rate-limiter.ts";
 import { createRedisStore, type StoreEvents, type StoreState } from "./redis-store.ts";
+
+/** The limits' settings: per-minute and per-token budgets (0 turns one off), and where they are counted. */
+export interface RateLimitSettings {
+  perAddressPerMinute: number;
+  failuresPerToken: number;
+  failureWindowSeconds: number;
+  /** Counts shared by every replica when set; each replica counts alone otherwise. */
+  redisUrl: string | undefined;
+}
 
 export interface RateLimiters {
   addressLimiter: RateLimiter | undefined;
@@ -21,7 +29,7 @@ export interface RateLimiterEvents extends StoreEvents {
  * REDIS_URL is set (one count across replicas), in memory otherwise.
  */
 export function createRateLimiters(
-  config: Config["rateLimit"],
+  config: RateLimitSettings,
   events: RateLimiterEvents = {},
 ): RateLimiters {
   const anyLimit = config.perAddressPerMinute > 0 || config.failuresPerToken > 0;

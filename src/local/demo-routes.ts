@@ -9,16 +9,18 @@
  *   POST /demo/cookie   sets the refresh token cookie to a fresh demo token, 204
  */
 import { readFileSync } from "node:fs";
-import { isLoopbackHost } from "../loopback.ts";
-import { type CookieSettings, refreshCookie } from "../transport/cookie.ts";
-import { restRoutingError } from "../transport/error-table.ts";
+import { isLoopbackHost } from "../config/loopback.ts";
+import { type CookieSettings, refreshCookie } from "../http/cookie.ts";
 import {
   authorityOf,
   type Handler,
   type Request,
   type Response,
+  sendAnswer,
   sendJson,
-} from "../transport/http-types.ts";
+} from "../http/types.ts";
+import { RefreshError } from "../refresh/refresh-error.ts";
+import { restError, restRoutingError } from "../wire/error-table.ts";
 import { demoBundle } from "./demo/build.ts";
 
 export interface DemoRoutesOptions {
@@ -47,7 +49,6 @@ const PAGE_HEADERS = {
 };
 // Tokens must never be cached (RFC 6749 §5.1).
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
-const UNAVAILABLE = '{"message":"Service Unavailable","errorCode":"ERR_SERVICE_UNAVAILABLE"}';
 
 /**
  * The host name a request was sent to. A web page elsewhere can point a name of its own at
@@ -76,12 +77,11 @@ export function createDemoRoutes(options: DemoRoutesOptions): ReadonlyMap<string
     return (req, res) => {
       const hostname = hostnameOf(req);
       if (hostname === undefined || !allowHost(hostname)) {
-        const { status, body } = restRoutingError("not_found");
-        sendJson(res, status, body);
+        sendAnswer(res, restRoutingError("not_found"));
         return;
       }
       if (!allowed.includes(req.method ?? "")) {
-        sendJson(res, 405, '{"message":"Method Not Allowed"}', { allow: allowed.join(", ") });
+        sendAnswer(res, restRoutingError("method_not_allowed"), { allow: allowed.join(", ") });
         return;
       }
       handle(req, res);
@@ -96,7 +96,7 @@ export function createDemoRoutes(options: DemoRoutesOptions): ReadonlyMap<string
   const withToken = (res: Response, send: (token: string) => void) => {
     freshRefreshToken().then(send, (error: unknown) => {
       onError("demo token", error);
-      sendJson(res, 503, UNAVAILABLE, NO_STORE);
+      sendAnswer(res, restError(new RefreshError("unavailable")), NO_STORE);
     });
   };
 
@@ -122,7 +122,7 @@ export function createDemoRoutes(options: DemoRoutesOptions): ReadonlyMap<string
           },
           (error: unknown) => {
             onError("demo bundle", error);
-            sendJson(res, 500, '{"message":"the demo bundle did not build; see the log"}');
+            sendAnswer(res, restError(new RefreshError("internal")));
           },
         );
       }),
@@ -140,7 +140,7 @@ export function createDemoRoutes(options: DemoRoutesOptions): ReadonlyMap<string
       only("POST", (req, res) => {
         // A JSON body makes the request non-simple: another site cannot send it unpreflighted.
         if (!isJson(req)) {
-          sendJson(res, 415, '{"message":"send Content-Type: application/json"}');
+          sendAnswer(res, restRoutingError("unsupported_media_type"));
           return;
         }
         req.resume();

@@ -1,4 +1,4 @@
-import type { Logger } from "../log.ts";
+import type { Logger } from "./log.ts";
 
 /**
  * Node's own report of a crash prints the error's message, which can quote

@@ -1,5 +1,5 @@
-import type { Logger } from "../log.ts";
 import { RefreshError } from "../refresh/refresh-error.ts";
+import type { Logger } from "./log.ts";
 
 /**
  * Failures a client cannot cause (upstream outages, misconfiguration, bugs)

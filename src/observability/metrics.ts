@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { Outcome, Protocol } from "./request-context.ts";
+import type { Outcome } from "../wire/outcome.ts";
+import type { Protocol } from "../wire/protocol.ts";
 
 export interface RequestLabels {
   protocol: Protocol;

@@ -1,5 +1,5 @@
-import type { Request } from "../transport/http-types.ts";
-import type { Protocol } from "./request-context.ts";
+import type { IncomingHttpHeaders } from "node:http";
+import { type Protocol, rpcProtocolOf } from "../wire/protocol.ts";
 
 /** Which of the port's surfaces a path belongs to; `route` is a bounded metric label. */
 export interface RouteLabel {
@@ -9,11 +9,13 @@ export interface RouteLabel {
 }
 
 /** The protocol a request speaks, from its route and content type. */
-export function protocolOf(req: Request, label: RouteLabel): Protocol {
+export function protocolOf(
+  req: { method?: string | undefined; headers: IncomingHttpHeaders },
+  path: string,
+  label: RouteLabel,
+): Protocol {
   if (label.kind === "rest") return "rest";
   if (req.method === "OPTIONS") return "http"; // a CORS preflight, whatever the path
-  const type = String(req.headers["content-type"] ?? "").toLowerCase();
-  if (type.startsWith("application/grpc-web")) return "grpc-web";
-  if (type.startsWith("application/grpc")) return "grpc";
-  return label.kind === "rpc" ? "connect" : "http";
+  const rpc = rpcProtocolOf(String(req.headers["content-type"] ?? ""), path);
+  return rpc ?? (label.kind === "rpc" ? "connect" : "http");
 }

@@ -1,16 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { RefreshErrorKind } from "../refresh/refresh-error.ts";
-
-/** How a request ended: success, a kind of the closed set, or what the transport saw. */
-export type Outcome =
-  | "success"
-  | RefreshErrorKind
-  | "not_found"
-  | "method_not_allowed"
-  | "deadline_exceeded"
-  | "cancelled";
-
-export type Protocol = "rest" | "connect" | "grpc" | "grpc-web" | "http";
+import type { Outcome } from "../wire/outcome.ts";
 
 /**
  * What is known about one request while it runs. Only labels, numbers and our
@@ -19,9 +8,9 @@ export type Protocol = "rest" | "connect" | "grpc" | "grpc-web" | "http";
  */
 export interface RequestFacts {
   readonly requestId: string;
-  /** Set by the handler that answered; otherwise read from the response. */
+  /** Set once, by the code that decided the answer (see recordOutcome). */
   outcome?: Outcome | undefined;
-  /** The RPC code name (connect-es spelling), when the handler answered it. */
+  /** The RPC code name (connect-es spelling) of an RPC answer. */
   rpcCode?: string | undefined;
   /** Our own upstream call for this request (absent when it joined another's). */
   upstreamMs?: number | undefined;
@@ -41,9 +30,24 @@ export function runWithFacts<T>(facts: RequestFacts, work: () => T): T {
 }
 
 /** Adds to the current request's facts; a no-op outside a request (start-up, tests). */
-export function annotate(facts: Partial<Omit<RequestFacts, "requestId">>): void {
+export function annotate(
+  facts: Partial<Omit<RequestFacts, "requestId" | "outcome" | "rpcCode">>,
+): void {
   const current = storage.getStore();
   if (current) Object.assign(current, facts);
+}
+
+/**
+ * Records how the current request ended. The first record wins: the code that decided the
+ * answer records it, and a layer below that writes it out (the Connect adapter reading back
+ * an answer our handler gave) cannot overwrite it.
+ */
+export function recordOutcome(outcome: Outcome, rpcCode?: string): void {
+  const current = storage.getStore();
+  if (current && current.outcome === undefined) {
+    current.outcome = outcome;
+    current.rpcCode = rpcCode;
+  }
 }
 
 /** The request being handled, for log lines written while it runs. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Request } from "../transport/http-types.ts";
+import type { IncomingHttpHeaders } from "node:http";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
@@ -9,7 +9,7 @@ export const REQUEST_ID_HEADER = "x-request-id";
 const ACCEPTED = /^[\x21-\x7e]{1,128}$/;
 
 /** The caller's X-Request-Id when it is acceptable, else a fresh UUID. */
-export function requestIdOf(req: Request): string {
+export function requestIdOf(req: { headers: IncomingHttpHeaders }): string {
   const given = req.headers[REQUEST_ID_HEADER];
   return typeof given === "string" && ACCEPTED.test(given) ? given : randomUUID();
 }

@@ -1,6 +1,6 @@
 /**
  * The closed set of ways a refresh can fail. Every failure anywhere in the
- * service ends up as exactly one of these; only transport/error-table.ts turns
+ * service ends up as exactly one of these; only wire/error-table.ts turns
  * a kind into a status, a code or a body.
  */
 export type RefreshErrorKind =

@@ -147,7 +147,7 @@ describe("the image", () => {
     }
     // What the bundle is made of, the openapi.json it copies (not imported, so easy to lose)
     // and the bundler itself.
-    const built = ["src/main.ts", "src/transport/openapi.json", "gen/worth", "deploy/bundle.ts"];
+    const built = ["src/main.ts", "src/rest/openapi.json", "gen/worth", "deploy/bundle.ts"];
     for (const file of built) {
       expect(isIgnored(file, ignored), file).toBe(false);
     }

@@ -48,12 +48,12 @@ function envNumber(name: string, fallback: number): number {
   return value === undefined ? fallback : Number(value);
 }
 
-/** Every environment variable the config reads: the upper-case string literals of src/config*.ts. */
+/** Every environment variable the config reads: the upper-case string literals of src/config/. */
 function configVariables(): Set<string> {
-  const files = readdirSync(`${ROOT}src`).filter((file) => /^config.*\.ts$/.test(file));
+  const files = readdirSync(`${ROOT}src/config`).filter((file) => file.endsWith(".ts"));
   const names = new Set<string>();
   for (const file of files) {
-    for (const match of readRepoFile(`src/${file}`).matchAll(
+    for (const match of readRepoFile(`src/config/${file}`).matchAll(
       /"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)"/g,
     )) {
       names.add(match[1] as string);

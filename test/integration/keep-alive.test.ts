@@ -2,7 +2,7 @@ import { type AddressInfo, connect, createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCognitoClient } from "../../src/cognito/cognito-client.ts";
 import { createCognitoProvider } from "../../src/cognito/cognito-provider.ts";
-import { type CognitoConfig, loadConfig } from "../../src/config.ts";
+import { type CognitoConfig, loadConfig } from "../../src/config/config.ts";
 import { startTestCognito, type TestCognito } from "../support/cognito-local.ts";
 
 /** A TCP relay to the emulator that counts the connections made through it. */

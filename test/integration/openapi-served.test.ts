@@ -9,7 +9,7 @@ import { startTestCognito, type TestCognito } from "../support/cognito-local.ts"
 import { closedPort } from "../support/ports.ts";
 import { type RunningService, startService } from "../support/server.ts";
 
-const DOCUMENT = readFileSync(new URL("../../src/transport/openapi.json", import.meta.url), "utf8");
+const DOCUMENT = readFileSync(new URL("../../src/rest/openapi.json", import.meta.url), "utf8");
 
 let cognito: TestCognito;
 let service: RunningService;

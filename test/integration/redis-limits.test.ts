@@ -3,8 +3,8 @@
 import { Redis } from "ioredis";
 import type { DestinationStream } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type App, createApp, type ResolvedConfig } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { createService, type Service } from "../../src/server.ts";
 import { JSON_TYPE, restFetch } from "../support/clients.ts";
 import { type FakeCognito, startFakeCognito } from "../support/fake-cognito/index.ts";
 import { closedPort } from "../support/ports.ts";
@@ -13,7 +13,7 @@ import { type RedisServer, skipRedisTests, startRedis } from "../support/redis.t
 interface Replica {
   url: string;
   metricsUrl: string;
-  app: App;
+  app: Service;
   log(): Array<Record<string, unknown>>;
 }
 
@@ -33,7 +33,7 @@ async function startReplica(env: Record<string, string>): Promise<Replica> {
     HOST: "127.0.0.1",
     LOG_LEVEL: "info",
   });
-  const app = createApp(config as ResolvedConfig, { logDestination: destination });
+  const app = createService(config, { logDestination: destination });
   const { url, metricsUrl } = await app.listen();
   const replica = {
     url,

@@ -6,7 +6,7 @@
  */
 import { Code } from "@connectrpc/connect";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/config/config.ts";
 import { claims, isJwt } from "../support/clients.ts";
 import { type FakeCognito, type Step, startFakeCognito } from "../support/fake-cognito/index.ts";
 import { type RunningService, startService } from "../support/server.ts";

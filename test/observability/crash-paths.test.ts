@@ -12,8 +12,8 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { DestinationStream } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../../gen/worth/auth/v1/auth_service_pb.ts";
-import { type App, createApp, type ResolvedConfig } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { createService, type Service } from "../../src/server.ts";
 import { JSON_TYPE, REST_PATH } from "../support/clients.ts";
 import { type FakeCognito, startFakeCognito } from "../support/fake-cognito/index.ts";
 import { leakedSecrets } from "./harness.ts";
@@ -23,7 +23,7 @@ const token = () =>
 
 describe("a bug under the use case whose error quotes the token", () => {
   let fake: FakeCognito;
-  let app: App;
+  let app: Service;
   let url: string;
   let text = "";
   const secrets = new Map<string, string>();
@@ -47,7 +47,7 @@ describe("a bug under the use case whose error quotes the token", () => {
         throw new TypeError(`cannot read properties of ${refreshToken}`);
       },
     };
-    app = createApp(loadConfig(env) as ResolvedConfig, { provider, logDestination: destination });
+    app = createService(loadConfig(env), { provider, logDestination: destination });
     ({ url } = await app.listen());
   });
 

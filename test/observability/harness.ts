@@ -5,9 +5,9 @@
  * Nothing here prints a token: failures name the secret's label and the window's position.
  */
 import type { DestinationStream } from "pino";
-import { type App, createApp, type ResolvedConfig } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
-import { createLogger, type Logger } from "../../src/log.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { createLogger, type Logger } from "../../src/observability/log.ts";
+import { createService, type Service } from "../../src/server.ts";
 import { type FakeCognito, startFakeCognito } from "../support/fake-cognito/index.ts";
 
 export interface LogLine {
@@ -19,7 +19,7 @@ export interface LogLine {
 
 export interface Observed {
   fake: FakeCognito;
-  app: App;
+  app: Service;
   url: string;
   /** The metrics listener's origin. */
   metricsUrl: string;
@@ -73,7 +73,7 @@ export async function startObserved(env: Record<string, string> = {}): Promise<O
       },
     ]),
   ) as Logger;
-  const app = createApp(config as ResolvedConfig, { logger });
+  const app = createService(config, { logger });
   const { url, port, metricsUrl } = await app.listen();
   const lines = () =>
     written

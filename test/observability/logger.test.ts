@@ -1,15 +1,15 @@
 /**
- * The logger itself (src/log.ts): its nets behind the rule that callers pass no token,
+ * The logger itself (src/observability/log.ts): its nets behind the rule that callers pass no token,
  * LOG_LEVEL, the request id on lines written during a request, pretty output, and the
  * createApp override that sends the service's JSON lines to a given stream.
  */
 import { randomBytes } from "node:crypto";
 import type { DestinationStream } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type App, createApp, type ResolvedConfig } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
-import { createLogger, type LoggerOptions } from "../../src/log.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { createLogger, type LoggerOptions } from "../../src/observability/log.ts";
 import { runWithFacts } from "../../src/observability/request-context.ts";
+import { createService, type Service } from "../../src/server.ts";
 import { JSON_TYPE, REST_PATH } from "../support/clients.ts";
 import { type FakeCognito, startFakeCognito } from "../support/fake-cognito/index.ts";
 import { FAST, leakedSecrets } from "./harness.ts";
@@ -129,7 +129,7 @@ describe("pretty output", () => {
 
 describe("createApp's logDestination override", () => {
   let fake: FakeCognito;
-  let app: App;
+  let app: Service;
   let url: string;
   let text = "";
 
@@ -148,7 +148,7 @@ describe("createApp's logDestination override", () => {
         text += line;
       },
     };
-    app = createApp(loadConfig(env) as ResolvedConfig, { logDestination: destination });
+    app = createService(loadConfig(env), { logDestination: destination });
     ({ url } = await app.listen());
   });
 

@@ -1,5 +1,5 @@
 /**
- * Checks a REST response as seen on the wire against src/transport/openapi.json,
+ * Checks a REST response as seen on the wire against src/rest/openapi.json,
  * so a body, status or header that drifts from the published contract fails a test.
  */
 import { readFileSync } from "node:fs";
@@ -10,7 +10,7 @@ import addFormatsModule from "ajv-formats";
 type JsonObject = { [key: string]: unknown };
 
 export const openApiDocument: JsonObject = JSON.parse(
-  readFileSync(new URL("../../src/transport/openapi.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../../src/rest/openapi.json", import.meta.url), "utf8"),
 );
 
 // ajv-formats is CommonJS; under Node's ESM interop the default import is the module object.

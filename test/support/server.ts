@@ -2,11 +2,12 @@
  * Starts the service in-process on a free loopback port, the way main.ts does but silent,
  * for integration tests. Each call is a separate server; close() stops it.
  */
-import { type App, type AppOverrides, createApp, type ResolvedConfig } from "../../src/app.ts";
+import type { AppOverrides } from "../../src/app.ts";
 import { createCognitoClient } from "../../src/cognito/cognito-client.ts";
 import { createCognitoProvider } from "../../src/cognito/cognito-provider.ts";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/config/config.ts";
 import type { IdentityProvider } from "../../src/refresh/ports.ts";
+import { createService, type Service } from "../../src/server.ts";
 
 export interface RunningService {
   /** http://127.0.0.1:<port>, no trailing slash. */
@@ -14,7 +15,7 @@ export interface RunningService {
   /** The metrics listener's origin: GET `${metricsUrl}/metrics`. */
   metricsUrl: string;
   port: number;
-  app: App;
+  app: Service;
   close(): Promise<void>;
 }
 
@@ -32,10 +33,7 @@ export async function startService(
     HOST: "127.0.0.1",
     LOG_LEVEL: "silent",
   });
-  if (config.cognito === "embedded") {
-    throw new Error("startService needs COGNITO_* settings (use startTestCognito().env)");
-  }
-  const app = createApp(config as ResolvedConfig, overrides);
+  const app = createService(config, overrides);
   const { port, url, metricsUrl } = await app.listen();
   let closing: Promise<void> | undefined;
   return {
@@ -65,9 +63,6 @@ export function countingProvider(
   env: Readonly<Record<string, string | undefined>>,
 ): CountingProvider {
   const config = loadConfig(env);
-  if (config.cognito === "embedded") {
-    throw new Error("countingProvider needs COGNITO_* settings");
-  }
   const timeoutMs = config.limits.upstreamTimeoutMs;
   const client = createCognitoClient(config.cognito, { requestTimeoutMs: timeoutMs });
   const real = createCognitoProvider({

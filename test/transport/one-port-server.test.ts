@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Handler } from "../../src/transport/http-types.ts";
-import { createOnePortServer, type OnePortOptions } from "../../src/transport/one-port-server.ts";
+import { createOnePortServer, type OnePortOptions } from "../../src/http/one-port-server.ts";
+import type { Handler } from "../../src/http/types.ts";
 
 // Answers with the HTTP version it was reached over.
 const handler: Handler = (req, res) => {

@@ -4,9 +4,9 @@
  * anything a client can write itself must not buy it a fresh budget.
  */
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.ts";
-import { createClientAddressOf } from "../../src/transport/client-address.ts";
-import type { Request } from "../../src/transport/http-types.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { createClientAddressOf } from "../../src/http/client-address.ts";
+import type { Request } from "../../src/http/types.ts";
 
 function request(remoteAddress: string | undefined, xff?: string | string[]): Request {
   const headers = xff === undefined ? {} : { "x-forwarded-for": xff };

@@ -23,7 +23,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { connectError, restError } from "../../src/transport/error-table.ts";
+import { connectError, restError } from "../../src/wire/error-table.ts";
 import { failureOf, mockedClient, TOKEN } from "./support/cognito-fixture.ts";
 
 type Expected = "unauthorized" | "forbidden" | "unavailable" | "internal";

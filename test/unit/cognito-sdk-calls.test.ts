@@ -5,7 +5,7 @@ import {
   NotAuthorizedException,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { restError } from "../../src/transport/error-table.ts";
+import { restError } from "../../src/wire/error-table.ts";
 import {
   CONFIG,
   failureOf,

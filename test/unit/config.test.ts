@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, hasCognitoSettings, loadConfig } from "../../src/config/config.ts";
 
 // A fake secret: distinctive so a leak into an error message would be seen.
 const SECRET = "fake-S3cret-Val.ue-9";
@@ -18,10 +18,12 @@ function configErrorOf(env: Record<string, string>): ConfigError {
 }
 
 describe("loadConfig defaults", () => {
-  it("runs the embedded default on loopback when no Cognito variable is set", () => {
-    const config = loadConfig({});
-    expect(config.cognito).toBe("embedded");
-    expect(config.host).toBe("127.0.0.1");
+  it("needs a user pool: with no COGNITO_* at all it names COGNITO_USER_POOL_ID", () => {
+    expect(configErrorOf({}).variable).toBe("COGNITO_USER_POOL_ID");
+  });
+
+  it("serves port 8080 under /auth/api/v1", () => {
+    const config = loadConfig(COGNITO);
     expect(config.port).toBe(8080);
     expect(config.basePath).toBe("/auth/api/v1");
   });
@@ -32,7 +34,7 @@ describe("loadConfig defaults", () => {
   });
 
   it("maps BASE_PATH / to the root", () => {
-    expect(loadConfig({ BASE_PATH: "/" }).basePath).toBe("");
+    expect(loadConfig({ ...COGNITO, BASE_PATH: "/" }).basePath).toBe("");
   });
 
   it.each([
@@ -44,7 +46,7 @@ describe("loadConfig defaults", () => {
     [{ REFRESH_TOKEN_COOKIE_PATH: "/auth/" }, "/auth/"],
     [{ REFRESH_TOKEN_COOKIE: "__Host-refresh" }, "/"],
   ])("puts the refresh token cookie at one path for every face: %j -> %s", (env, path) => {
-    expect(loadConfig(env).cookie.path).toBe(path);
+    expect(loadConfig({ ...COGNITO, ...env }).cookie.path).toBe(path);
   });
 });
 
@@ -186,21 +188,12 @@ describe("COGNITO_ENDPOINT and the issuer", () => {
   });
 });
 
-describe("the embedded default", () => {
-  it("runs when no COGNITO_* is set at all", () => {
-    expect(loadConfig({}).cognito).toBe("embedded");
+describe("asking for the development default", () => {
+  it("is having no COGNITO_* variable at all", () => {
+    expect(hasCognitoSettings({})).toBe(false);
+    expect(hasCognitoSettings({ HOST: "127.0.0.1" })).toBe(false);
+    expect(hasCognitoSettings(COGNITO)).toBe(true);
   });
-
-  it.each(["127.0.0.1", "127.0.0.2", "::1", "localhost"])("may listen on %s", (host) => {
-    expect(loadConfig({ HOST: host }).host).toBe(host);
-  });
-
-  it.each(["0.0.0.0", "::", "10.0.0.5", "example.com"])(
-    "refuses HOST=%s: it hands out demo tokens",
-    (host) => {
-      expect(configErrorOf({ HOST: host }).variable).toBe("HOST");
-    },
-  );
 
   it.each([
     "COGNITO_USER_POOL_ID",
@@ -208,7 +201,8 @@ describe("the embedded default", () => {
     "COGNITO_CLIENT_SECRET",
     "COGNITO_ENDPOINT",
     "COGNITO_ISSUER",
-  ])("never runs because %s is set but blank", (variable) => {
+  ])("is never %s set but blank", (variable) => {
+    expect(() => hasCognitoSettings({ [variable]: " " })).toThrow(ConfigError);
     expect(configErrorOf({ [variable]: " " }).variable).toBe(variable);
     expect(configErrorOf({ ...COGNITO, [variable]: "" }).variable).toBe(variable);
   });

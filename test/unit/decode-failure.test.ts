@@ -1,5 +1,12 @@
+import { readFileSync } from "node:fs";
+import { createConnectRouter } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { asClientFault } from "../../src/transport/decode-failure.ts";
+import { Health } from "../../gen/health/v1/health_pb.ts";
+import {
+  asClientFault,
+  CONNECT_ES_VERSION,
+  UNREADABLE,
+} from "../../src/wire/decode-failure-shim.ts";
 
 async function* of(...chunks: string[]): AsyncIterable<Uint8Array> {
   for (const chunk of chunks) yield Buffer.from(chunk, "latin1");
@@ -76,3 +83,54 @@ describe("a request connect-es could not read", () => {
     expect(await text(res.body)).toBe(message + ok);
   });
 });
+
+describe("the shim's pin to connect-es", () => {
+  it("is written for the connect-es version installed", () => {
+    const manifest = new URL(
+      "../../node_modules/@connectrpc/connect/package.json",
+      import.meta.url,
+    );
+    const { version } = JSON.parse(readFileSync(manifest, "utf8")) as { version: string };
+    expect(version).toBe(CONNECT_ES_VERSION);
+  });
+
+  it.each([
+    ["Connect", "application/proto", 400],
+    ["gRPC-Web", "application/grpc-web+proto", 200],
+  ])(
+    "turns connect-es's own answer to an unreadable %s message into invalid_argument",
+    async (_name, contentType, status) => {
+      const router = createConnectRouter();
+      router.service(Health, { check: () => ({}) });
+      const handler = router.handlers.find((h) => h.method.name === "Check");
+      if (!handler) throw new Error("no Check handler");
+      // A field tag with no value: protobuf's binary reader fails on it.
+      const garbage = contentType.includes("grpc")
+        ? frame([0x0a, 0xff])
+        : Uint8Array.of(0x0a, 0xff);
+      const answer = await asClientFault(
+        await handler({
+          httpVersion: "1.1",
+          url: `http://localhost${handler.requestPath}`,
+          method: "POST",
+          header: new Headers({ "content-type": contentType }),
+          body: (async function* () {
+            yield garbage;
+          })(),
+          signal: new AbortController().signal,
+        }),
+      );
+      expect(answer.status).toBe(status);
+      const body = await text(answer.body);
+      expect(body).toMatch(/invalid_argument|grpc-status: ?3/);
+      expect(body).toContain(contentType.includes("grpc") ? "the%20request" : UNREADABLE);
+    },
+  );
+});
+
+function frame(bytes: number[]): Uint8Array {
+  const out = Buffer.alloc(5 + bytes.length);
+  out.writeUInt32BE(bytes.length, 1);
+  Buffer.from(bytes).copy(out, 5);
+  return out;
+}

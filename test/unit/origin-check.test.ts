@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Request } from "../../src/transport/http-types.ts";
-import { createOriginCheck } from "../../src/transport/origin-check.ts";
+import { createOriginCheck } from "../../src/http/origin-check.ts";
+import type { Request } from "../../src/http/types.ts";
 
 const API = "api.worth.test";
 const LISTED = "https://app.worth.test";

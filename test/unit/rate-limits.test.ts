@@ -208,11 +208,10 @@ describe("createRateLimiters", () => {
     failuresPerToken: 5,
     failureWindowSeconds: 900,
     redisUrl: undefined,
-    ipv6PrefixBits: 64,
   };
 
   it("builds both limiters from the settings", async () => {
-    const limiters = createRateLimiters({ ...settings, trustedProxies: [] });
+    const limiters = createRateLimiters(settings);
     expect(limiters.addressLimiter).toBeDefined();
     expect(limiters.tokenFailureLimiter).toBeDefined();
     for (let i = 0; i < 5; i++) await limiters.tokenFailureLimiter?.consume("k");
@@ -225,7 +224,6 @@ describe("createRateLimiters", () => {
       ...settings,
       perAddressPerMinute: 0,
       failuresPerToken: 0,
-      trustedProxies: [],
     });
     expect(off).toMatchObject({ addressLimiter: undefined, tokenFailureLimiter: undefined });
     expect(off.storeState()).toBe("memory");

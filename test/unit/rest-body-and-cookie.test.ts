@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { clearedCookie, readCookie, refreshCookie } from "../../src/http/cookie.ts";
 import { RefreshError } from "../../src/refresh/refresh-error.ts";
-import { clearedCookie, readCookie, refreshCookie } from "../../src/transport/cookie.ts";
-import { restError } from "../../src/transport/error-table.ts";
-import { parseRestBody } from "../../src/transport/parse-rest-body.ts";
+import { parseRestBody } from "../../src/rest/parse-body.ts";
+import { restError } from "../../src/wire/error-table.ts";
 
 const parse = (text: string) => parseRestBody(Buffer.from(text, "utf8"));
 

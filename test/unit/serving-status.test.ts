@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createServingStatus, type ServingPhase } from "../../src/transport/serving-status.ts";
+import { createServingStatus, type ServingPhase } from "../../src/observability/serving-status.ts";
 
 describe("serving status", () => {
   it("starts not serving, serves once marked, and tells subscribers each change", () => {

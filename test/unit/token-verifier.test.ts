@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTokenVerifier } from "../../src/cognito/token-verifier.ts";
-import type { CognitoConfig } from "../../src/config.ts";
+import type { CognitoConfig } from "../../src/config/config.ts";
 import { RefreshError } from "../../src/refresh/refresh-error.ts";
 import { createSigningKey, type SigningKey, signJwt } from "../support/fake-cognito/signing.ts";
 

@@ -5,7 +5,7 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Handler } from "../../../src/transport/http-types.ts";
+import type { Handler } from "../../../src/http/types.ts";
 
 export interface PageServer {
   /** http://127.0.0.1:<port> */

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
-import type { Handler } from "../../../src/transport/http-types.ts";
+import type { Handler } from "../../../src/http/types.ts";
 
 export const SITE = "worth.test";
 

@@ -8,15 +8,11 @@ import {
   type GetTokensFromRefreshTokenCommandOutput,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { createCognitoClient } from "../../../src/cognito/cognito-client.ts";
-import { type CognitoConfig, loadConfig } from "../../../src/config.ts";
+import { type CognitoConfig, loadConfig } from "../../../src/config/config.ts";
 import type { FakeCognito } from "./index.ts";
 
 export function cognitoConfig(env: Readonly<Record<string, string>>): CognitoConfig {
-  const { cognito } = loadConfig(env);
-  if (cognito === "embedded") {
-    throw new Error("the fake's env must configure Cognito");
-  }
-  return cognito;
+  return loadConfig(env).cognito;
 }
 
 export function sdkClient(

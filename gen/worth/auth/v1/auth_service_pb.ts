@@ -119,6 +119,16 @@ export const RevokeCustomerTokenResponseSchema: GenMessage<RevokeCustomerTokenRe
 /**
  * AuthService exchanges credentials of Worth customers for fresh tokens.
  *
+ * Each method is also a REST route under BASE_PATH, at the path its
+ * google.api.http rule gives; the service reads its routes from these rules.
+ * The request body is the request message's JSON. The answer is not the bare
+ * response message: the REST face wraps it in Worth's documented envelope,
+ * {"status":"success","message":"Success","data":{...}} with the response
+ * message's fields in data (none for an empty message), and answers errors
+ * with the documented REST error bodies. The envelope is the REST face's
+ * concern, described by its OpenAPI document; over gRPC, Connect and
+ * gRPC-Web the answer is the response message itself.
+ *
  * @generated from service worth.auth.v1.AuthService
  */
 export const AuthService: GenService<{
