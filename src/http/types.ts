@@ -23,17 +23,7 @@ export function sendJson(
   body: string,
   headers: Readonly<Record<string, string | readonly string[]>> = {},
 ): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  res.statusCode = status;
-  for (const [name, value] of Object.entries(headers)) {
-    res.setHeader(name, value);
-  }
-  res.setHeader("content-type", JSON_CONTENT_TYPE);
-  res.setHeader("content-length", Buffer.byteLength(body));
-  res.end(body);
+  sendAnswer(res, { status, headers: { "content-type": JSON_CONTENT_TYPE }, body }, headers);
 }
 
 /** Writes an answer from the wire table, with any headers the route adds. */

@@ -1,20 +1,11 @@
-import type { ClientAddressOf } from "../http/client-address.ts";
-import { type CookieSettings, createCookieWriter } from "../http/cookie.ts";
-import type { Handler, Request } from "../http/types.ts";
-import type { RefreshCustomerToken, RefreshResult } from "../refresh/refresh-customer-token.ts";
-import type { RevokeCustomerToken } from "../refresh/revoke-customer-token.ts";
+import { createCookieWriter } from "../http/cookie.ts";
+import type { TokenFaceOptions } from "../http/token-face.ts";
+import type { Handler } from "../http/types.ts";
+import type { RefreshResult } from "../refresh/refresh-customer-token.ts";
 import { REFRESH_ROUTE, REVOKE_ROUTE } from "./paths.ts";
 import { createRestRoute } from "./rest-route.ts";
 
-export interface RestRoutesOptions {
-  refresh: RefreshCustomerToken;
-  revoke: RevokeCustomerToken;
-  basePath: string;
-  bodyLimitBytes: number;
-  cookie: CookieSettings;
-  clientAddressOf: ClientAddressOf;
-  fromOtherOrigin: (req: Request) => boolean;
-}
+export type RestRoutesOptions = TokenFaceOptions;
 
 /** The documented success envelope; the rotated token goes here only for a body caller. */
 function refreshBody(result: RefreshResult): string {

@@ -13,31 +13,24 @@ export function reflectionRoutes(
   services: readonly DescService[],
 ): (router: ConnectRouter) => void {
   const index = createDescriptorIndex([...services, ReflectionV1, ReflectionV1alpha]);
+  // One implementation for both packages: their messages have the same shape.
+  const service = {
+    async *serverReflectionInfo(
+      requests: AsyncIterable<{ host: string; messageRequest: Question }>,
+    ) {
+      const sent = new Set<string>();
+      for await (const request of requests) {
+        yield {
+          validHost: request.host,
+          originalRequest: request,
+          messageResponse: answer(index, request.messageRequest, sent),
+        };
+      }
+    },
+  };
   return (router) => {
-    router.service(ReflectionV1, {
-      async *serverReflectionInfo(requests) {
-        const sent = new Set<string>();
-        for await (const request of requests) {
-          yield {
-            validHost: request.host,
-            originalRequest: request,
-            messageResponse: answer(index, request.messageRequest, sent),
-          };
-        }
-      },
-    });
-    router.service(ReflectionV1alpha, {
-      async *serverReflectionInfo(requests) {
-        const sent = new Set<string>();
-        for await (const request of requests) {
-          yield {
-            validHost: request.host,
-            originalRequest: request,
-            messageResponse: answer(index, request.messageRequest, sent),
-          };
-        }
-      },
-    });
+    router.service(ReflectionV1, service);
+    router.service(ReflectionV1alpha, service);
   };
 }
 

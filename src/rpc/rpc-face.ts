@@ -1,25 +1,16 @@
 import { createContextValues } from "@connectrpc/connect";
 import { Health } from "../../gen/health/v1/health_pb.ts";
 import { AuthService } from "../../gen/worth/auth/v1/auth_service_pb.ts";
-import type { ClientAddressOf } from "../http/client-address.ts";
-import { type CookieSettings, createCookieWriter } from "../http/cookie.ts";
-import type { Handler, Request } from "../http/types.ts";
+import { createCookieWriter } from "../http/cookie.ts";
+import type { TokenFaceOptions } from "../http/token-face.ts";
+import type { Handler } from "../http/types.ts";
 import type { ServingStatus } from "../observability/serving-status.ts";
-import type { RefreshCustomerToken } from "../refresh/refresh-customer-token.ts";
-import type { RevokeCustomerToken } from "../refresh/revoke-customer-token.ts";
 import { authServiceRoutes, clientAddressKey, otherOriginKey } from "./auth-service.ts";
 import { createRpcHandler, type RpcHandler } from "./connect-adapter.ts";
 import { healthRoutes } from "./health-service.ts";
 import { reflectionRoutes } from "./reflection-service.ts";
 
-export interface RpcFaceOptions {
-  refresh: RefreshCustomerToken;
-  revoke: RevokeCustomerToken;
-  basePath: string;
-  bodyLimitBytes: number;
-  cookie: CookieSettings;
-  clientAddressOf: ClientAddressOf;
-  fromOtherOrigin: (req: Request) => boolean;
+export interface RpcFaceOptions extends TokenFaceOptions {
   /** What gRPC health reports. */
   status: ServingStatus;
   /** Answers a path with no procedure. */
