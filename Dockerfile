@@ -5,7 +5,7 @@
 
 # Same Node as the `node` devDependency the tests run on.
 # Build: src/main.ts and its dependencies bundled into dist/ (deploy/bundle.ts). Node could
-# run src/*.ts as they are, but the bundle starts in about 60 % of the time (README,
+# run src/*.ts as they are, but the bundle starts in about 60 % of the time (bench/README.md,
 # Benchmarks), which is what a scale-out or a rollout waits for.
 FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
@@ -35,7 +35,7 @@ COPY --from=build /app/dist ./dist
 # 1 MB young generation (a scavenge every few requests: ~17 % of the time in GC pauses at
 # full load) and a ~270 MB heap limit, over the limit itself. An 8 MB young generation
 # and a 160 MB old one measured ~12 % in GC and a 152 MiB peak RSS at 64 refreshes in flight
-# (see the README's Benchmarks). Change both with the memory limit.
+# (see bench/README.md). Change both with the memory limit.
 ENV NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=160"
 # The official image's `node` user, by number so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000

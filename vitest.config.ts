@@ -16,6 +16,7 @@ const SERIAL = [
   "test/integration/redis-limits.test.ts",
   "test/load/**/*.test.ts",
   "test/process/drain.test.ts",
+  "test/replay/shared-replay.test.ts",
 ];
 
 const shared = {

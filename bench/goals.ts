@@ -1,4 +1,4 @@
-/** The service's performance targets (README, Benchmarks), checked against one variant of a result. */
+/** The service's performance targets (bench/README.md), checked against one variant of a result. */
 import { cpuExtra, rpsRatio } from "./paired.ts";
 import type { BenchResult, TargetResult } from "./result.ts";
 import { BEFORE_PREFIX } from "./targets.ts";

@@ -35,8 +35,10 @@ async function ready(url: string, child: ChildProcess, deadline: number): Promis
   while (Date.now() < deadline && child.exitCode === null) {
     try {
       const body = (await (await fetch(`${url}/readyz`)).json()) as Record<string, string>;
-      // Ready and counting in Redis: a replica still on its own count would break the limit.
-      if (body.status === "ready" && body.rateLimitStore === "redis") return;
+      // Ready and sharing through Redis: a replica still on its own count would break the
+      // limit, and one replaying alone would call upstream for a token another is calling for.
+      const replay = body.replayStore === undefined || body.replayStore === "redis";
+      if (body.status === "ready" && body.rateLimitStore === "redis" && replay) return;
     } catch {
       // not listening yet
     }

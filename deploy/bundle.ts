@@ -2,7 +2,7 @@
  * The production start: `src/main.ts` and its dependencies as one ES module in dist/, for the
  * image. Node runs src/*.ts as they are, but starting them means stripping the types of each
  * file and resolving and compiling a few hundred modules; one file starts in about 60 % of
- * the time (the README's Benchmarks). The code is the same: no minifying, names kept.
+ * the time (bench/README.md). The code is the same: no minifying, names kept.
  *
  * Left out of the bundle, on purpose:
  * - `./local/*`: the embedded emulator and demo page are development only; without COGNITO_*

@@ -9,13 +9,13 @@ import { observeRequests } from "./http/observe-requests.ts";
 import { createOriginCheck } from "./http/origin-check.ts";
 import { createRouter, notFound } from "./http/router.ts";
 import type { Handler } from "./http/types.ts";
-import { createRateLimiters, type RateLimiters } from "./limits/rate-limiters.ts";
 import { createLogger, type Logger, silentLogger } from "./observability/log.ts";
 import { logFailures } from "./observability/log-failures.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import {
   observeCoalescing,
   observeLimiter,
+  replayEvents,
   upstreamRecorder,
 } from "./observability/observe-ports.ts";
 import { createServingStatus, type ServingStatus } from "./observability/serving-status.ts";
@@ -27,10 +27,12 @@ import {
   createRefreshCustomerToken,
   type RefreshCustomerToken,
 } from "./refresh/refresh-customer-token.ts";
+import { replaying } from "./refresh/replay.ts";
 import { createRevokeCustomerToken } from "./refresh/revoke-customer-token.ts";
 import { openApiDocument } from "./rest/openapi-document.ts";
 import { createRestRoutes } from "./rest/rest-routes.ts";
 import { createRpcFace } from "./rpc/rpc-face.ts";
+import { createSharedState, type SharedState } from "./shared-state.ts";
 
 /** Collaborators tests may replace; production uses the Cognito defaults. */
 export interface AppOverrides {
@@ -54,28 +56,10 @@ export interface App {
   status: ServingStatus;
   logger: Logger;
   metrics: Metrics;
-  limiters: RateLimiters;
+  /** The limits' counts and the replay's answers, shared through Redis when configured. */
+  state: SharedState;
   /** Releases the upstream client's connections. */
   destroy(): void;
-}
-
-function rateLimiters(config: Config, logger: Logger, metrics: Metrics): RateLimiters {
-  const limiters = createRateLimiters(config.rateLimit, {
-    onStateChange(state, reason) {
-      metrics.rateLimitStore(state);
-      if (state === "redis") {
-        logger.info("rate limits shared through redis", { rateLimitStore: state });
-      } else {
-        logger.warn("redis unavailable; rate limits counted in this replica's memory", {
-          rateLimitStore: state,
-          reason,
-        });
-      }
-    },
-    onFallback: metrics.rateLimitFallback,
-  });
-  metrics.rateLimitStore(limiters.storeState());
-  return limiters;
 }
 
 /** The composition root: the only place that knows every part. It starts nothing. */
@@ -96,14 +80,22 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     timeoutMs: limits.upstreamTimeoutMs,
     onCall: upstreamRecorder(metrics),
   };
-  const provider = observeCoalescing(
-    overrides.provider ?? createCognitoProvider({ ...upstream, refreshApi: cognito.refreshApi }),
-    coalesce,
-    metrics,
-  );
+  const state = createSharedState(config, logger, metrics);
+  const { limiters } = state;
+  const cognitoProvider =
+    overrides.provider ?? createCognitoProvider({ ...upstream, refreshApi: cognito.refreshApi });
+  const replay =
+    state.replayStore &&
+    replaying(cognitoProvider, {
+      store: state.replayStore,
+      windowMs: config.replay.windowSeconds * 1000,
+      // Past the upstream call's own timeout: a live holder always settles before its claim lapses.
+      claimMs: limits.upstreamTimeoutMs + 1000,
+      events: replayEvents(metrics),
+    });
+  const provider = observeCoalescing(replay ?? cognitoProvider, coalesce, metrics);
   const revoker = overrides.revoker ?? createCognitoRevoker(upstream);
   const verifier = overrides.verifier ?? createTokenVerifier(cognito);
-  const limiters = rateLimiters(config, logger, metrics);
   const addressLimiter = observeLimiter(limiters.addressLimiter, "consume", "address", metrics);
   const tokenFailureLimiter = observeLimiter(
     limiters.tokenFailureLimiter,
@@ -118,7 +110,11 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     "refresh",
   );
   const revoke = logFailures(
-    createRevokeCustomerToken({ revoker, addressLimiter, held: [provider] }),
+    createRevokeCustomerToken({
+      revoker,
+      addressLimiter,
+      held: replay ? [provider, replay] : [provider],
+    }),
     logger,
     "revoke",
   );
@@ -138,7 +134,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   };
   const ops = createOpsRoutes({
     isReady: status.isServing,
-    readyDetail: () => ({ rateLimitStore: limiters.storeState() }),
+    readyDetail: state.readyDetail,
     openApi: { path: `${basePath}/openapi.json`, document: openApiDocument },
   });
   const handler = createRouter({
@@ -156,7 +152,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     status,
     logger,
     metrics,
-    limiters,
+    state,
     destroy: () => client.destroy(),
   };
 }

@@ -127,7 +127,7 @@ export function createService(config: Config, overrides: AppOverrides = {}): Ser
       clearInterval(sweep);
       await metricsServer.close();
       app.destroy();
-      await app.limiters.close();
+      await app.state.close();
     },
   };
 }

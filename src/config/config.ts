@@ -99,5 +99,11 @@ export function loadConfig(env: Env = process.env): Config {
     limits: limits(env),
     rateLimit: rateLimit(env),
     policy: policy(env),
+    replay: {
+      // Cognito's own reuse grace period is at most 60 s: a longer window would hand out
+      // answers for a token Cognito itself would refuse.
+      windowSeconds: integer(env, "REFRESH_REPLAY_SECONDS", 10, 0, 60),
+      maxEntries: integer(env, "REFRESH_REPLAY_MAX_ENTRIES", 5000, 1, 1_000_000),
+    },
   };
 }

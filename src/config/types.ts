@@ -49,6 +49,8 @@ export interface Config {
     /** Counts shared by every replica when set; each replica counts alone otherwise. */
     redisUrl: string | undefined;
   };
+  /** The refresh replay window (0 seconds: off) and its in-memory store's bound. */
+  replay: { windowSeconds: number; maxEntries: number };
   policy: {
     requiredGroup: string | undefined;
     requiredClaim: { name: string; value: string } | undefined;

@@ -65,6 +65,7 @@ export function observeRequests(handler: Handler, options: ObserveRequestsOption
         upstreamMs: facts.upstreamMs === undefined ? undefined : round(facts.upstreamMs),
         upstreamAttempts: facts.upstreamAttempts,
         coalesced: facts.coalesced,
+        replayed: facts.replayed,
       });
     };
     // Node's HTTP/2 compatibility layer emits "finish" for a stream the client reset too, not

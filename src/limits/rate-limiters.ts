@@ -1,15 +1,13 @@
+import type { RedisStore, StoreState } from "../redis/redis-store.ts";
 import type { RateLimiter } from "../refresh/ports.ts";
 import { createMemoryRateLimiter, type RateLimiterOptions } from "./memory-rate-limiter.ts";
 import { createSharedRateLimiter } from "./redis-rate-limiter.ts";
-import { createRedisStore, type StoreEvents, type StoreState } from "./redis-store.ts";
 
 /** The limits' settings: per-minute and per-token budgets (0 turns one off), and where they are counted. */
 export interface RateLimitSettings {
   perAddressPerMinute: number;
   failuresPerToken: number;
   failureWindowSeconds: number;
-  /** Counts shared by every replica when set; each replica counts alone otherwise. */
-  redisUrl: string | undefined;
 }
 
 export interface RateLimiters {
@@ -20,23 +18,25 @@ export interface RateLimiters {
   close(): Promise<void>;
 }
 
-export interface RateLimiterEvents extends StoreEvents {
+export interface RateLimiterShared {
+  /** The Redis every replica counts in; each replica counts alone without it. */
+  store?: RedisStore | undefined;
   onFallback?(): void;
 }
 
 /**
- * The service's own limits, each off when its setting is 0: in Redis when
- * REDIS_URL is set (one count across replicas), in memory otherwise.
+ * The service's own limits, each off when its setting is 0: in Redis when there is one
+ * (REDIS_URL: one count across replicas), in memory otherwise.
  */
 export function createRateLimiters(
   config: RateLimitSettings,
-  events: RateLimiterEvents = {},
+  shared: RateLimiterShared = {},
 ): RateLimiters {
   const anyLimit = config.perAddressPerMinute > 0 || config.failuresPerToken > 0;
-  const store = config.redisUrl && anyLimit ? createRedisStore(config.redisUrl, events) : undefined;
+  const store = anyLimit ? shared.store : undefined;
   const limiter = (options: RateLimiterOptions): RateLimiter =>
     store
-      ? createSharedRateLimiter({ ...options, store, onFallback: events.onFallback })
+      ? createSharedRateLimiter({ ...options, store, onFallback: shared.onFallback })
       : createMemoryRateLimiter(options);
   return {
     addressLimiter:
@@ -56,6 +56,7 @@ export function createRateLimiters(
           })
         : undefined,
     storeState: () => store?.state() ?? "memory",
-    close: async () => store?.close(),
+    // The store belongs to whoever made it.
+    close: async () => undefined,
   };
 }

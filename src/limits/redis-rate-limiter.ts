@@ -1,8 +1,8 @@
 import { RateLimiterRedis } from "rate-limiter-flexible";
+import type { RedisStore } from "../redis/redis-store.ts";
 import type { RateLimiter } from "../refresh/ports.ts";
 import { flexiblePort } from "./flexible-port.ts";
 import { createMemoryRateLimiter, type RateLimiterOptions } from "./memory-rate-limiter.ts";
-import type { RedisStore } from "./redis-store.ts";
 
 export interface SharedLimiterOptions extends RateLimiterOptions {
   store: RedisStore;

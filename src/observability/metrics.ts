@@ -14,6 +14,17 @@ export interface UpstreamLabels {
   outcome: string;
 }
 
+export interface ReplayMetrics {
+  /** Where replay answers are kept and claims decided (as rateLimitStore). */
+  store(state: string): void;
+  /** What the replay gave instead of an upstream call. */
+  answered(how: "replayed" | "shared" | "joined"): void;
+  /** A lapsed claim taken over. */
+  tookOver(): void;
+  /** How to read the in-memory store's size at scrape time. */
+  entries(size: () => number): void;
+}
+
 /** The rate limits that can refuse a request (see refresh-customer-token.ts). */
 export type LimitName = "address" | "token_failures";
 
@@ -27,6 +38,8 @@ export interface Metrics {
   rateLimitStore(state: string): void;
   /** A limit decision made in memory because the shared store failed. */
   rateLimitFallback(): void;
+  /** The refresh replay: where its answers are kept, and what it did instead of a call. */
+  replay: ReplayMetrics;
   /** The Prometheus text of this app's metrics and the process's. */
   scrape(): Promise<{ contentType: string; text: string }>;
 }
@@ -103,18 +116,13 @@ export function createMetrics(): Metrics {
   });
   // Both limits show 0 from the start rather than appearing at their first refusal.
   for (const limit of ["address", "token_failures"] as const) limited.inc({ limit }, 0);
-  const STORES = ["memory", "connecting", "redis", "memory_fallback"] as const;
-  const store = new Gauge({
-    name: "auth_rate_limit_store",
-    help: "Where rate limits are counted: 1 for the store in use (memory, connecting, redis, memory_fallback).",
-    labelNames: ["store"] as const,
-    registers,
-  });
+  const store = storeGauge("auth_rate_limit_store", "Where rate limits are counted", registers);
   const fallbacks = new Counter({
     name: "auth_rate_limit_fallback_total",
     help: "Limit decisions made in this replica's memory because Redis failed or was unreachable.",
     registers,
   });
+  const replay = replayMetrics(registers);
   const shared = processMetrics();
   return {
     requestStarted: () => inFlight.inc(),
@@ -131,13 +139,60 @@ export function createMetrics(): Metrics {
     },
     coalesced: () => coalesced.inc(),
     rateLimited: (limit) => limited.inc({ limit }),
-    rateLimitStore(state) {
-      for (const name of STORES) store.set({ store: name }, name === state ? 1 : 0);
-    },
+    rateLimitStore: store,
     rateLimitFallback: () => fallbacks.inc(),
+    replay,
     async scrape() {
       const text = `${await registry.metrics()}\n${await shared.metrics()}`;
       return { contentType: registry.contentType, text };
+    },
+  };
+}
+
+const STORES = ["memory", "connecting", "redis", "memory_fallback"] as const;
+
+/** A gauge with 1 for the store in use; returns the setter. */
+function storeGauge(name: string, what: string, registers: Registry[]): (state: string) => void {
+  const gauge = new Gauge({
+    name,
+    help: `${what}: 1 for the store in use (${STORES.join(", ")}).`,
+    labelNames: ["store"] as const,
+    registers,
+  });
+  return (state) => {
+    for (const store of STORES) gauge.set({ store }, store === state ? 1 : 0);
+  };
+}
+
+function replayMetrics(registers: Registry[]): ReplayMetrics {
+  const store = storeGauge("auth_replay_store", "Where refresh replay answers are kept", registers);
+  const answered = new Counter({
+    name: "auth_replay_answers_total",
+    help: "Refreshes answered without an upstream call of their own: replayed from the window, shared from another replica's call, or joined to this replica's call still running.",
+    labelNames: ["how"] as const,
+    registers,
+  });
+  for (const how of ["replayed", "shared", "joined"]) answered.inc({ how }, 0);
+  const tookOver = new Counter({
+    name: "auth_replay_takeovers_total",
+    help: "Claims on a token's upstream call taken over after their holder went silent past the claim's time.",
+    registers,
+  });
+  let size: () => number = () => 0;
+  new Gauge({
+    name: "auth_replay_entries",
+    help: "Answers held in this replica's memory for the replay window.",
+    registers,
+    collect() {
+      this.set(size());
+    },
+  });
+  return {
+    store,
+    answered: (how) => answered.inc({ how }),
+    tookOver: () => tookOver.inc(),
+    entries(read) {
+      size = read;
     },
   };
 }

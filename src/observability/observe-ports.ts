@@ -1,4 +1,5 @@
 import type { HeldTokenState, IdentityProvider, RateLimiter } from "../refresh/ports.ts";
+import type { ReplayEvents } from "../refresh/replay.ts";
 import type { LimitName, Metrics } from "./metrics.ts";
 import { annotate } from "./request-context.ts";
 
@@ -83,4 +84,23 @@ export function observeLimiter(
     return wait;
   };
   return observed;
+}
+
+/** The replay's answers and take-overs, counted; a replayed answer is marked on its request. */
+export function replayEvents(metrics: Metrics): ReplayEvents {
+  return {
+    replayed() {
+      metrics.replay.answered("replayed");
+      annotate({ replayed: true });
+    },
+    shared() {
+      metrics.replay.answered("shared");
+      annotate({ replayed: true });
+    },
+    joined() {
+      metrics.replay.answered("joined");
+      annotate({ coalesced: true });
+    },
+    tookOver: () => metrics.replay.tookOver(),
+  };
 }

@@ -16,6 +16,8 @@ export interface RequestFacts {
   upstreamMs?: number | undefined;
   upstreamAttempts?: number | undefined;
   coalesced: boolean;
+  /** Answered from the replay window (or another replica's call): no upstream call. */
+  replayed?: boolean | undefined;
 }
 
 const storage = new AsyncLocalStorage<RequestFacts>();

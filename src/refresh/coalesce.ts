@@ -1,5 +1,6 @@
 import type { HeldTokenState, IdentityProvider, ProviderTokens } from "./ports.ts";
 import { tokenKey } from "./token-key.ts";
+import { untilAborted } from "./until-aborted.ts";
 
 interface Shared {
   promise: Promise<ProviderTokens>;
@@ -61,25 +62,11 @@ export function coalesce(provider: IdentityProvider): CoalescingProvider {
         return entry.promise;
       }
       entry.waiting += 1;
-      return new Promise<ProviderTokens>((resolve, reject) => {
-        const onAbort = () => {
-          entry.waiting -= 1;
-          if (entry.waiting === 0 && !entry.pinned) {
-            entry.controller.abort(signal.reason);
-          }
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        entry.promise.then(
-          (value) => {
-            signal.removeEventListener("abort", onAbort);
-            resolve(value);
-          },
-          (reason: unknown) => {
-            signal.removeEventListener("abort", onAbort);
-            reject(reason);
-          },
-        );
+      return untilAborted(entry.promise, signal, () => {
+        entry.waiting -= 1;
+        if (entry.waiting === 0 && !entry.pinned) {
+          entry.controller.abort(signal.reason);
+        }
       });
     },
   };

@@ -1,3 +1,5 @@
+import type { RefreshErrorKind } from "./refresh-error.ts";
+
 /** The tokens an identity provider hands back for a refresh token. */
 export interface ProviderTokens {
   accessToken: string;
@@ -57,4 +59,37 @@ export interface RateLimiter {
   consume(key: string): Promise<number>;
   /** Looks without counting. */
   blockedFor(key: string): Promise<number>;
+}
+
+/** How the call that held a key's claim ended: "ok" (its answer is in the store) or its kind. */
+export type ClaimOutcome = "ok" | RefreshErrorKind;
+
+/** This caller holds the upstream call for a key until it settles or the claim expires. */
+export interface Claim {
+  /** Ends the claim and tells those waiting on the key how the call ended. */
+  settle(outcome: ClaimOutcome): Promise<void>;
+}
+
+/** A watch on a key, set before looking, so an outcome announced meanwhile is not missed. */
+export interface ClaimWatch {
+  /**
+   * The outcome another caller announces for the key; "expired" once `ms` pass without one
+   * (its claim has lapsed: its holder is gone); rejects when `signal` aborts.
+   */
+  outcome(ms: number, signal: AbortSignal | undefined): Promise<ClaimOutcome | "expired">;
+  close(): void;
+}
+
+/**
+ * Where refresh answers are kept for the replay window: sealed (ciphertext only), by the
+ * token's key. Across replicas it also decides who calls upstream for a key.
+ */
+export interface ReplayStore {
+  get(key: string): Promise<string | undefined>;
+  put(key: string, sealed: string, ttlMs: number): Promise<void>;
+  /** Drops key's answer, and keeps any answer put for it out for `ms` (a call still running). */
+  forget(key: string, ms: number): Promise<void>;
+  watch(key: string): ClaimWatch;
+  /** The claim on `key` for `ms`, or how long the claim someone else holds has left. */
+  claim(key: string, ms: number): Promise<Claim | { heldForMs: number }>;
 }

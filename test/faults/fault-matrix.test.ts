@@ -171,7 +171,7 @@ describe("JWKS unreachable at start: readiness", () => {
       const readyz = await restFetch(rig.service.url, { method: "GET", path: "/readyz" });
       expect([readyz.status, readyz.text]).toEqual([
         503,
-        '{"status":"not_ready","rateLimitStore":"memory"}',
+        '{"status":"not_ready","rateLimitStore":"memory","replayStore":"memory"}',
       ]);
       expect(await grpc.health()).toBe("NOT_SERVING");
     } finally {

@@ -41,9 +41,12 @@ let service: RunningService;
 
 beforeAll(async () => {
   fake = await startFakeCognito({ rotate: true, reuseGraceMs: 0 });
+  // No replay window: a second use of a rotated token is a reuse here, as with Cognito and
+  // no grace period, so the cookie's clearing rules meet real refusals.
   service = await startService({
     ...fake.env,
     ...FAST,
+    REFRESH_REPLAY_SECONDS: "0",
     RATE_LIMIT_FAILURES_PER_TOKEN: "1",
     RATE_LIMIT_PER_MINUTE: "0",
   });
@@ -117,6 +120,7 @@ describe("one cookie, one path, every face", () => {
   it("puts the cookie where REFRESH_TOKEN_COOKIE_PATH says, on every face", async () => {
     const rooted = await startService({
       ...fake.env,
+      REFRESH_REPLAY_SECONDS: "0",
       ...FAST,
       REFRESH_TOKEN_COOKIE_PATH: "/",
     });
@@ -207,7 +211,12 @@ describe("a dead cookie", () => {
   });
 
   it("clears just / when that is the configured path", async () => {
-    const rooted = await startService({ ...fake.env, ...FAST, REFRESH_TOKEN_COOKIE_PATH: "/" });
+    const rooted = await startService({
+      ...fake.env,
+      ...FAST,
+      REFRESH_REPLAY_SECONDS: "0",
+      REFRESH_TOKEN_COOKIE_PATH: "/",
+    });
     try {
       fake.script("revoked");
       const result = await restFetch(rooted.url, { headers: cookieOf(fake.issueRefreshToken()) });
@@ -323,6 +332,7 @@ describe("sign-out", () => {
     // Attempts long enough that the held call is one call, however slow the machine.
     const patient = await startService({
       ...fake.env,
+      REFRESH_REPLAY_SECONDS: "0",
       UPSTREAM_TIMEOUT_MS: "6000",
       UPSTREAM_ATTEMPT_TIMEOUT_MS: "5000",
     });
@@ -358,7 +368,12 @@ describe("sign-out", () => {
 
 describe("sign-out under the per-address limit", () => {
   it("is counted with refreshes and refused past the limit with 429", async () => {
-    const limited = await startService({ ...fake.env, ...FAST, RATE_LIMIT_PER_MINUTE: "2" });
+    const limited = await startService({
+      ...fake.env,
+      ...FAST,
+      REFRESH_REPLAY_SECONDS: "0",
+      RATE_LIMIT_PER_MINUTE: "2",
+    });
     try {
       const body = (token: string) => JSON.stringify({ refresh_token: token });
       const refresh = await restFetch(limited.url, {

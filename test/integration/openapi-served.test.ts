@@ -52,7 +52,7 @@ describe("liveness and readiness", () => {
     expect(service.app.isReady()).toBe(true);
     const result = await restFetch(service.url, { method: "GET", path: "/readyz" });
     expect(result.status).toBe(200);
-    expect(result.text).toBe('{"status":"ready","rateLimitStore":"memory"}');
+    expect(result.text).toBe('{"status":"ready","rateLimitStore":"memory","replayStore":"memory"}');
   });
 
   it("listens but answers /readyz 503 when the JWKS cannot be loaded", async () => {
@@ -72,7 +72,9 @@ describe("liveness and readiness", () => {
       expect(health.text).toBe('{"status":"ok"}');
       const ready = await restFetch(broken.url, { method: "GET", path: "/readyz" });
       expect(ready.status).toBe(503);
-      expect(ready.text).toBe('{"status":"not_ready","rateLimitStore":"memory"}');
+      expect(ready.text).toBe(
+        '{"status":"not_ready","rateLimitStore":"memory","replayStore":"memory"}',
+      );
       expect(ready.headers instanceof Headers && ready.headers.get("cache-control")).toBe(
         "no-store",
       );

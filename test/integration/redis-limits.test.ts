@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config/config.ts";
 import { createService, type Service } from "../../src/server.ts";
 import { JSON_TYPE, restFetch } from "../support/clients.ts";
 import { type FakeCognito, startFakeCognito } from "../support/fake-cognito/index.ts";
+import { metricValue } from "../support/metrics.ts";
 import { closedPort } from "../support/ports.ts";
 import { type RedisServer, skipRedisTests, startRedis } from "../support/redis.ts";
 
@@ -69,11 +70,7 @@ const refresh = (replica: Replica, token: string) =>
     body: JSON.stringify({ refresh_token: token }),
   });
 
-async function metric(replica: Replica, line: string): Promise<number | undefined> {
-  const text = await (await fetch(`${replica.metricsUrl}/metrics`)).text();
-  const found = text.split("\n").find((entry) => entry.startsWith(`${line} `));
-  return found === undefined ? undefined : Number(found.slice(line.length + 1));
-}
+const metric = (replica: Replica, line: string) => metricValue(replica.metricsUrl, line);
 
 describe.skipIf(skipRedisTests)("rate limits shared through Redis", () => {
   let fake: FakeCognito;
@@ -154,7 +151,11 @@ describe.skipIf(skipRedisTests)("rate limits shared through Redis", () => {
     await storeBecomes(replica, "redis");
     await redis.kill();
     await storeBecomes(replica, "memory_fallback");
-    expect(await readyz(replica)).toEqual({ status: "ready", rateLimitStore: "memory_fallback" });
+    expect(await readyz(replica)).toEqual({
+      status: "ready",
+      rateLimitStore: "memory_fallback",
+      replayStore: "memory_fallback",
+    });
     const token = fake.issueRefreshToken();
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await refresh(replica, token)).status);
@@ -196,7 +197,11 @@ describe.skipIf(skipRedisTests)("rate limits shared through Redis", () => {
     const unreachable = `redis://:s3cretpassw0rd@127.0.0.1:${await closedPort()}`;
     const replica = await startReplica({ ...settings(), REDIS_URL: unreachable });
     await storeBecomes(replica, "memory_fallback");
-    expect(await readyz(replica)).toEqual({ status: "ready", rateLimitStore: "memory_fallback" });
+    expect(await readyz(replica)).toEqual({
+      status: "ready",
+      rateLimitStore: "memory_fallback",
+      replayStore: "memory_fallback",
+    });
     expect((await refresh(replica, fake.issueRefreshToken())).status).toBe(200);
     const warnings = replica.log().filter((line) => line.rateLimitStore === "memory_fallback");
     expect(warnings).toHaveLength(1);

@@ -78,6 +78,8 @@ describe("a production environment", () => {
       RATE_LIMIT_FAILURE_WINDOW_SECONDS: "600",
       TRUST_PROXY: "10.0.0.0/8, ::1",
       REDIS_URL: "redis://:pw@redis.internal:6379/2",
+      REFRESH_REPLAY_SECONDS: "30",
+      REFRESH_REPLAY_MAX_ENTRIES: "500",
     });
     expect(config).toEqual({
       host: "0.0.0.0",
@@ -125,6 +127,7 @@ describe("a production environment", () => {
         requiredGroup: "customers",
         requiredClaim: { name: "custom:role", value: "customer=yes" },
       },
+      replay: { windowSeconds: 30, maxEntries: 500 },
     });
   });
 
