@@ -26,6 +26,7 @@ import type { FakeStats } from "./fake/fake-cognito.ts";
 import { commit, machine } from "./machine.ts";
 import type { BenchContext, PhaseOptions } from "./phases/context.ts";
 import { addedLatency } from "./phases/latency.ts";
+import { replay } from "./phases/replay.ts";
 import { sideBySide } from "./phases/side-by-side.ts";
 import { throughput } from "./phases/throughput.ts";
 import { upstream } from "./phases/upstream.ts";
@@ -74,6 +75,7 @@ export const FULL: Omit<BenchOptions, "log"> = {
   latencyRounds: 3,
   coalesceN: 32,
   coalesceLatencyMs: 100,
+  soakRefreshes: 200_000,
   coldStartRuns: 10,
   emulator: true,
   targets: [],
@@ -87,6 +89,7 @@ export const QUICK: Omit<BenchOptions, "log"> = {
   rounds: 2,
   latencyDurationMs: 1000,
   latencyRounds: 1,
+  soakRefreshes: 20_000,
   coldStartRuns: 3,
 };
 
@@ -156,6 +159,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const paired = await sideBySide(context, results);
     const latency = await addedLatency(context, results);
     const upstreamResult = await upstream(context, results);
+    const replayResult =
+      options.soakRefreshes > 0 ? await replay(context, fakeEnv, options.soakRefreshes) : undefined;
     await fake.request("latency", { ms: 0 });
     for (const each of drivers.values()) each.close();
     drivers.clear();
@@ -189,6 +194,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       sideBySide: paired,
       addedLatency: latency,
       upstream: upstreamResult,
+      replay: replayResult,
       coldStart: coldStart ?? { withoutEmulator: { runs: 0, samplesMs: [], medianMs: Number.NaN } },
       coldStartBefore,
     };

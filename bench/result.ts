@@ -2,6 +2,7 @@
 import type { ColdStarts } from "./cold-start.ts";
 import type { BenchOptions } from "./harness.ts";
 import type { Commit, Machine } from "./machine.ts";
+import type { ReplayResult } from "./phases/replay.ts";
 import type { Protocol } from "./targets.ts";
 
 export interface RoundResult {
@@ -130,6 +131,8 @@ export interface BenchResult {
   sideBySide: SideBySide[];
   addedLatency: LatencyResult[];
   upstream: Upstream;
+  /** The refresh replay's tabs and soak (absent in results from before it). */
+  replay?: ReplayResult | undefined;
   coldStart: ColdStarts;
   /** Cold starts of the "before" checkout, interleaved with these. */
   coldStartBefore?: ColdStarts | undefined;

@@ -1,7 +1,9 @@
 /** The printed report: markdown tables, ready to paste into the README. */
+
 import type { ColdStarts } from "./cold-start.ts";
 import { formatGoals, goals } from "./goals.ts";
 import { cpuRatio, rpsRatio } from "./paired.ts";
+import { replayLines } from "./phases/replay.ts";
 import { LOAD as SIDE_BY_SIDE_LOAD } from "./phases/side-by-side.ts";
 import type { BenchResult } from "./result.ts";
 import { BEFORE_PREFIX, PROTOCOL_LABELS } from "./targets.ts";
@@ -122,6 +124,7 @@ export function formatTable(result: BenchResult): string {
       `- connections opened to the provider: ${services.map((t) => `${PROTOCOL_LABELS[t.protocol]} ${upstream.connectionsDuringWarmup[t.id]} during warm-up, ${upstream.connectionsDuringSteadyRuns[t.id]} in the steady middle 60 % of the measured runs (${upstream.connectionsDuringMeasuredRuns[t.id]} over the whole runs)`).join("; ")}`,
     );
   }
+  lines.push(...replayLines(result.replay));
   if (coldStart.withoutEmulator.runs > 0) {
     lines.push(
       "",

@@ -29,16 +29,24 @@ export interface ReplicaOptions {
   env: Record<string, string>;
   /** The log file; the log is also kept in memory. */
   logFile: string;
+  /** Ready only once sharing through Redis (the cluster's replicas); true unless said. */
+  sharesRedis?: boolean;
 }
 
-async function ready(url: string, child: ChildProcess, deadline: number): Promise<void> {
+async function ready(
+  url: string,
+  child: ChildProcess,
+  deadline: number,
+  sharesRedis: boolean,
+): Promise<void> {
   while (Date.now() < deadline && child.exitCode === null) {
     try {
       const body = (await (await fetch(`${url}/readyz`)).json()) as Record<string, string>;
       // Ready and sharing through Redis: a replica still on its own count would break the
       // limit, and one replaying alone would call upstream for a token another is calling for.
       const replay = body.replayStore === undefined || body.replayStore === "redis";
-      if (body.status === "ready" && body.rateLimitStore === "redis" && replay) return;
+      const shared = !sharesRedis || (body.rateLimitStore === "redis" && replay);
+      if (body.status === "ready" && shared) return;
     } catch {
       // not listening yet
     }
@@ -80,7 +88,12 @@ export async function startReplica(options: ReplicaOptions): Promise<Replica> {
     return exited;
   };
   try {
-    await ready(`http://127.0.0.1:${port}`, child, Date.now() + 20_000);
+    await ready(
+      `http://127.0.0.1:${port}`,
+      child,
+      Date.now() + 20_000,
+      options.sharesRedis ?? true,
+    );
   } catch (error) {
     await signal("SIGKILL");
     throw new Error(`${(error as Error).message}\n${text.slice(-2000)}`);

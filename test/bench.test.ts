@@ -44,6 +44,7 @@ describe("bench harness", () => {
       providerLatencyMs: 5,
       latencyRounds: 1,
       coldStartRuns: 1,
+      soakRefreshes: 900,
       emulator: false,
       pin: false,
       log: (line) => lines.push(line),
@@ -58,6 +59,14 @@ describe("bench harness", () => {
       expect(target.checkProviderCalls).toBe(1);
     }
     expect(result.upstream.coalesced?.providerCalls).toBe(1);
+    // One customer's tabs over three replicas: one provider call per token.
+    const tabs = result.replay?.tabs;
+    if (tabs && "skipped" in tabs) expect(process.env.CI).not.toBe("true");
+    else expect([tabs?.providerCalls, tabs?.ok]).toEqual([tabs?.distinctTokens, 100]);
+    expect(Object.keys(result.replay?.soak.statuses ?? {})).toEqual(["200"]);
+    expect(result.replay?.soak.storeEntries).toBeLessThanOrEqual(
+      result.replay?.soak.storeBound ?? 0,
+    );
     expect(result.coldStart.withoutEmulator.runs).toBe(1);
     // The image's start, the bundle, is timed too and is what the target is read from.
     expect(result.coldStart.bundle?.runs).toBe(1);
@@ -88,6 +97,7 @@ describe("bench harness", () => {
     expect(latency?.length).toBe(2 + result.addedLatency.length);
     expect(printed).toMatch(/provider calls per refresh/);
     expect(printed).toMatch(/Cold start to ready/);
+    expect(printed).toMatch(/The refresh replay:/);
     expect(printed).toMatch(/`node dist\/main.mjs` \(the bundle, Cognito configured\): [\d,]+ ms/);
   });
 
@@ -108,6 +118,7 @@ describe("bench harness", () => {
       emulator: false,
       pin: false,
       targets: ["service-rest", "raw-http"],
+      soakRefreshes: 0,
       before: root,
       log: () => undefined,
     });

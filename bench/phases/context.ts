@@ -22,6 +22,8 @@ export interface PhaseOptions {
   coalesceN: number;
   /** The provider's latency while they are sent: the window in which they are "together". */
   coalesceLatencyMs: number;
+  /** Refreshes in the replay's soak; 0 leaves the replay phase out. */
+  soakRefreshes: number;
   log: (line: string) => void;
 }
 
