@@ -3,7 +3,6 @@
 // path on every face, dead cookies cleared, and sign-out that revokes.
 import { Code } from "@connectrpc/connect";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../faults/harness.ts";
 import {
   connectClient,
   grpcJsClient,
@@ -18,6 +17,7 @@ import {
 } from "../support/clients.ts";
 import { type FakeCognito, type Step, startFakeCognito } from "../support/fake-cognito/index.ts";
 import { type RunningService, startService } from "../support/server.ts";
+import { eventually } from "../system/faults/harness.ts";
 
 const BASE = "/auth/api/v1";
 const REVOKE_PATH = `${BASE}/revoke-token/customer`;

@@ -1,7 +1,8 @@
 /**
  * Server reflection, every request kind, through a Connect gRPC client: what buf curl and
- * grpcurl ask is covered end to end in test/interop; this file pins the answers themselves,
- * including the ones those tools rarely send (by file name, by extension, error responses).
+ * grpcurl ask is covered end to end in test/system/interop; this file pins the answers
+ * themselves, including the ones those tools rarely send (by file name, by extension, error
+ * responses).
  */
 import {
   create,

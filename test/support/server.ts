@@ -23,8 +23,8 @@ export async function startService(
   env: Readonly<Record<string, string | undefined>>,
   overrides: AppOverrides = {},
 ): Promise<RunningService> {
-  // Teardown does not wait out the drain's keep-alive grace (test/process/drain.test.ts covers
-  // it with the defaults); a test may still set it.
+  // Teardown does not wait out the drain's keep-alive grace (test/system/process/drain.test.ts
+  // covers it with the defaults); a test may still set it.
   const config = loadConfig({
     DRAIN_IDLE_GRACE_MS: "0",
     ...env,
