@@ -94,7 +94,7 @@ describe("a bug under the use case whose error quotes the token", () => {
 });
 
 describe("a process crash whose message carries a token", () => {
-  const fixture = fileURLToPath(new URL("./fixtures/crash.ts", import.meta.url));
+  const fixture = fileURLToPath(new URL("./token-crash.ts", import.meta.url));
 
   it.each(["throw", "reject"])(
     "(%s) logs one fatal line without it, then exits 1",

@@ -6,14 +6,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { restError } from "../../src/wire/error-table.ts";
-import {
-  CONFIG,
-  failureOf,
-  mockedClient,
-  realClient,
-  SECRET,
-  TOKEN,
-} from "./support/cognito-fixture.ts";
+import { CONFIG, failureOf, mockedClient, realClient, SECRET, TOKEN } from "./cognito-fixture.ts";
 
 const RESULT = {
   AccessToken: "access.jwt",

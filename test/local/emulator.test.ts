@@ -12,15 +12,15 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { JwtVerifier } from "aws-jwt-verify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config/config.ts";
-import { startEmbedded } from "../src/local/embedded.ts";
-import { startEmulator } from "../src/local/emulator.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { startEmbedded } from "../../src/local/embedded.ts";
+import { startEmulator } from "../../src/local/emulator.ts";
 import {
   eventually,
   isRunning,
   startTestCognito,
   type TestCognito,
-} from "./support/cognito-local.ts";
+} from "../support/cognito-local.ts";
 
 function claims(jwt: string | undefined): Record<string, unknown> {
   return JSON.parse(Buffer.from(String(jwt).split(".")[1] ?? "", "base64url").toString());
@@ -174,7 +174,7 @@ describe("emulator lifecycle", () => {
 
   it("the child exits when its parent dies", async () => {
     const dataDir = tempDir();
-    const emulatorModule = pathToFileURL(join(import.meta.dirname, "../src/local/emulator.ts"));
+    const emulatorModule = pathToFileURL(join(import.meta.dirname, "../../src/local/emulator.ts"));
     const script = `
       import { startEmulator } from ${JSON.stringify(emulatorModule.href)};
       const emulator = await startEmulator({ dataDir: ${JSON.stringify(dataDir)} });

@@ -10,16 +10,11 @@ import {
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTokenVerifier } from "../src/cognito/token-verifier.ts";
-import { claims, JSON_TYPE, restFetch } from "./support/clients.ts";
-import {
-  type FakeCognito,
-  type Step,
-  startFakeCognito,
-  type UserState,
-} from "./support/fake-cognito/index.ts";
-import { cognitoConfig, failure, getTokens, sdkClient } from "./support/fake-cognito/sdk-client.ts";
-import { startService } from "./support/server.ts";
+import { createTokenVerifier } from "../../../src/cognito/token-verifier.ts";
+import { claims, JSON_TYPE, restFetch } from "../clients.ts";
+import { startService } from "../server.ts";
+import { type FakeCognito, type Step, startFakeCognito, type UserState } from "./index.ts";
+import { cognitoConfig, failure, getTokens, sdkClient } from "./sdk-client.ts";
 
 let fake: FakeCognito;
 let client: CognitoIdentityProviderClient;

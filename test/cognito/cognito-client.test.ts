@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCognitoClient, DROPPED_MIDDLEWARE } from "../../src/cognito/cognito-client.ts";
-import { CONFIG } from "./support/cognito-fixture.ts";
+import { CONFIG } from "./cognito-fixture.ts";
 
 interface Sent {
   headers: Record<string, string>;

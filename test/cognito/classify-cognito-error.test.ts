@@ -24,7 +24,7 @@ import {
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { connectError, restError } from "../../src/wire/error-table.ts";
-import { failureOf, mockedClient, TOKEN } from "./support/cognito-fixture.ts";
+import { failureOf, mockedClient, TOKEN } from "./cognito-fixture.ts";
 
 type Expected = "unauthorized" | "forbidden" | "unavailable" | "internal";
 const ROWS: Record<Expected, { status: number; code: Code; body: string; retryAfter?: string }> = {

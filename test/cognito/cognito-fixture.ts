@@ -1,9 +1,9 @@
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, expect } from "vitest";
-import { createCognitoClient } from "../../../src/cognito/cognito-client.ts";
-import { createCognitoProvider } from "../../../src/cognito/cognito-provider.ts";
-import type { CognitoConfig, RefreshApi } from "../../../src/config/config.ts";
-import { RefreshError } from "../../../src/refresh/refresh-error.ts";
+import { createCognitoClient } from "../../src/cognito/cognito-client.ts";
+import { createCognitoProvider } from "../../src/cognito/cognito-provider.ts";
+import type { CognitoConfig, RefreshApi } from "../../src/config/config.ts";
+import { RefreshError } from "../../src/refresh/refresh-error.ts";
 
 // Fake, token-shaped values: nothing here is a real credential.
 export const TOKEN = "eyJjdHkiOiJKV1QifQ.fake.refresh";
