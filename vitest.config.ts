@@ -7,7 +7,7 @@ import { defineConfig } from "vitest/config";
  * timeouts, so these run after the rest, one file at a time.
  */
 const SERIAL = [
-  "test/integration/redis-limits.test.ts",
+  "test/limits/redis-limits.test.ts",
   "test/system/cluster/**/*.test.ts",
   "test/system/faults/**/*.test.ts",
   "test/system/hostile/floods.test.ts",
