@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createCustomerPolicy } from "../../src/refresh/customer-policy.ts";
 import type {
   CustomerPolicy,
@@ -13,6 +13,7 @@ import {
   type RefreshInput,
 } from "../../src/refresh/refresh-customer-token.ts";
 import { RefreshError, type RefreshErrorKind } from "../../src/refresh/refresh-error.ts";
+import { tokenKey } from "../../src/refresh/token-key.ts";
 
 // Synthetic token-shaped strings: nothing here is a real credential.
 const BODY_TOKEN = "body.refresh.token";
@@ -281,5 +282,29 @@ describe("errors from the ports", () => {
     const refresh = createRefreshCustomerToken({ provider, verifier });
     await expect(refresh({ bodyToken: BODY_TOKEN })).rejects.toBe(error);
     expect(verifier.seen).toHaveLength(0);
+  });
+});
+
+describe("a refresh", () => {
+  const TOKEN = "synthetic.refresh.token";
+  const TOKENS = { accessToken: "a.b.c", idToken: "d.e.f", expiresIn: 3600 };
+
+  it("hashes its token once and hands the key to the provider", async () => {
+    const keys: (string | undefined)[] = [];
+    const provider: IdentityProvider = {
+      refresh: async (_token, _signal, key) => {
+        keys.push(key);
+        return TOKENS;
+      },
+    };
+    const blockedFor = vi.fn(async (_key: string) => 0);
+    const refresh = createRefreshCustomerToken({
+      provider,
+      verifier: { verify: async () => ({ accessTokenExp: 0, claims: {} }) },
+      tokenFailureLimiter: { consume: async () => 0, blockedFor },
+    });
+    await refresh({ bodyToken: TOKEN });
+    expect(keys).toEqual([tokenKey(TOKEN)]);
+    expect(blockedFor).toHaveBeenCalledWith(tokenKey(TOKEN));
   });
 });

@@ -1,11 +1,8 @@
 /**
- * Rate limits: the use case with fake limiters (per address on every request, per token only
- * for refusals, both checked before the provider), the in-memory limiter on
- * rate-limiter-flexible, and the settings that turn limits off. Tokens are synthetic.
+ * The use case's own rate limits, with fake limiters: per address on every request, per token
+ * only for refusals, both checked before the provider. Tokens are synthetic.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { createMemoryRateLimiter } from "../../src/limits/memory-rate-limiter.ts";
-import { createRateLimiters } from "../../src/limits/rate-limiters.ts";
+import { describe, expect, it } from "vitest";
 import type { IdentityProvider, RateLimiter } from "../../src/refresh/ports.ts";
 import { createRefreshCustomerToken } from "../../src/refresh/refresh-customer-token.ts";
 import { RefreshError, type RefreshErrorKind } from "../../src/refresh/refresh-error.ts";
@@ -156,76 +153,5 @@ describe("the per-token failure limit in the use case", () => {
     for (let i = 0; i < 6; i++) await refresh({ bodyToken: TOKEN }).catch(() => undefined);
     expect((await failure(refresh({ bodyToken: TOKEN }))).kind).toBe("rate_limited");
     expect(provider.tokens).toHaveLength(6);
-  });
-});
-
-describe("createMemoryRateLimiter", () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  it("lets `points` hits through per key, then answers the seconds to wait", async () => {
-    const limiter = createMemoryRateLimiter({ points: 3, durationSeconds: 60, keyPrefix: "t1" });
-    expect([
-      await limiter.consume("a"),
-      await limiter.consume("a"),
-      await limiter.consume("a"),
-    ]).toEqual([0, 0, 0]);
-    const wait = await limiter.consume("a");
-    expect(wait).toBeGreaterThanOrEqual(59);
-    expect(wait).toBeLessThanOrEqual(60);
-    expect(await limiter.consume("b")).toBe(0);
-  });
-
-  it("blockedFor looks without counting", async () => {
-    const limiter = createMemoryRateLimiter({ points: 2, durationSeconds: 60, keyPrefix: "t2" });
-    expect(await limiter.blockedFor("never-seen")).toBe(0);
-    for (let i = 0; i < 10; i++) expect(await limiter.blockedFor("a")).toBe(0);
-    expect(await limiter.consume("a")).toBe(0);
-    expect(await limiter.blockedFor("a")).toBe(0);
-    expect(await limiter.consume("a")).toBe(0);
-    // Once the points are spent, the key is blocked: the next consume would be refused.
-    expect(await limiter.blockedFor("a")).toBeGreaterThanOrEqual(59);
-    expect(await limiter.blockedFor("b")).toBe(0);
-  });
-
-  it("never answers less than one second, and frees the key when the window ends", async () => {
-    vi.useFakeTimers({ now: 1_700_000_000_000 });
-    const limiter = createMemoryRateLimiter({ points: 1, durationSeconds: 2, keyPrefix: "t3" });
-    expect(await limiter.consume("a")).toBe(0);
-    vi.advanceTimersByTime(1990);
-    expect(await limiter.consume("a")).toBe(1);
-    expect(await limiter.blockedFor("a")).toBe(1);
-    vi.advanceTimersByTime(20);
-    expect(await limiter.blockedFor("a")).toBe(0);
-    expect(await limiter.consume("a")).toBe(0);
-  });
-});
-
-describe("createRateLimiters", () => {
-  const settings = {
-    perAddressPerMinute: 300,
-    failuresPerToken: 5,
-    failureWindowSeconds: 900,
-    redisUrl: undefined,
-  };
-
-  it("builds both limiters from the settings", async () => {
-    const limiters = createRateLimiters(settings);
-    expect(limiters.addressLimiter).toBeDefined();
-    expect(limiters.tokenFailureLimiter).toBeDefined();
-    for (let i = 0; i < 5; i++) await limiters.tokenFailureLimiter?.consume("k");
-    expect(await limiters.tokenFailureLimiter?.blockedFor("k")).toBeGreaterThan(800);
-    expect(await limiters.addressLimiter?.blockedFor("k")).toBe(0);
-  });
-
-  it("turns each limit off with 0", () => {
-    const off = createRateLimiters({
-      ...settings,
-      perAddressPerMinute: 0,
-      failuresPerToken: 0,
-    });
-    expect(off).toMatchObject({ addressLimiter: undefined, tokenFailureLimiter: undefined });
-    expect(off.storeState()).toBe("memory");
   });
 });
