@@ -38,7 +38,7 @@ beforeAll(async () => {
   counted = countingProvider(cognito.env);
   service = await startService(
     { ...cognito.env, CORS_ORIGINS: LISTED, RATE_LIMIT_FAILURES_PER_TOKEN: "2" },
-    { provider: counted.provider },
+    { overrides: { provider: counted.provider } },
   );
 });
 

@@ -1,14 +1,13 @@
 // The rate limits counted in a real redis-server shared by two in-process replicas, and the
 // in-memory fallback when that Redis dies, hangs, or was never there.
 import { Redis } from "ioredis";
-import type { DestinationStream } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/config.ts";
-import { createService, type Service } from "../../src/server.ts";
+import type { Service } from "../../src/server.ts";
 import { JSON_TYPE, restFetch } from "../support/clients.ts";
 import { type FakeCognito, startFakeCognito } from "../support/fake-cognito/index.ts";
 import { closedPort } from "../support/ports.ts";
 import { type RedisServer, skipRedisTests, startRedis } from "../support/redis.ts";
+import { startService } from "../support/server.ts";
 
 interface Replica {
   url: string;
@@ -20,30 +19,12 @@ interface Replica {
 const replicas: Replica[] = [];
 
 async function startReplica(env: Record<string, string>): Promise<Replica> {
-  let written = "";
-  const destination: DestinationStream = {
-    write: (line: string) => {
-      written += line;
-    },
-  };
-  const config = loadConfig({
-    ...env,
-    PORT: "0",
-    METRICS_PORT: "0",
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "info",
-  });
-  const app = createService(config, { logDestination: destination });
-  const { url, metricsUrl } = await app.listen();
+  const service = await startService(env, { logLevel: "info", logCapture: true });
   const replica = {
-    url,
-    metricsUrl,
-    app,
-    log: () =>
-      written
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    url: service.url,
+    metricsUrl: service.metricsUrl,
+    app: service.app,
+    log: service.log.lines,
   };
   replicas.push(replica);
   return replica;

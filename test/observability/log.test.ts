@@ -6,12 +6,12 @@
 import { randomBytes } from "node:crypto";
 import type { DestinationStream } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/config.ts";
 import { createLogger, type LoggerOptions } from "../../src/observability/log.ts";
 import { runWithFacts } from "../../src/observability/request-context.ts";
-import { createService, type Service } from "../../src/server.ts";
+import type { Service } from "../../src/server.ts";
 import { JSON_TYPE, REST_PATH } from "../support/clients.ts";
 import { type FakeCognito, startFakeCognito } from "../support/fake-cognito/index.ts";
+import { startService } from "../support/server.ts";
 import { FAST, leakedSecrets } from "./harness.ts";
 
 function captured(options: Omit<LoggerOptions, "destination">) {
@@ -135,21 +135,15 @@ describe("createApp's logDestination override", () => {
 
   beforeAll(async () => {
     fake = await startFakeCognito();
-    const env = {
-      ...fake.env,
-      ...FAST,
-      LOG_LEVEL: "warn",
-      PORT: "0",
-      METRICS_PORT: "0",
-      HOST: "127.0.0.1",
-    };
     const destination: DestinationStream = {
       write: (line: string) => {
         text += line;
       },
     };
-    app = createService(loadConfig(env), { logDestination: destination });
-    ({ url } = await app.listen());
+    ({ app, url } = await startService(
+      { ...fake.env, ...FAST },
+      { logLevel: "warn", overrides: { logDestination: destination } },
+    ));
   });
 
   afterAll(async () => {

@@ -168,7 +168,7 @@ describe("readiness transitions", () => {
       },
       verify: () => Promise.reject(new Error("not used")),
     };
-    const late = await startService(cognito.env, { verifier });
+    const late = await startService(cognito.env, { overrides: { verifier } });
     const client = healthClient(late.port);
     try {
       const watch = client.watch("");

@@ -52,7 +52,7 @@ type Question = MessageInitShape<typeof ServerReflectionRequestSchema>["messageR
 let service: RunningService;
 
 beforeAll(async () => {
-  service = await startService(ENV, { verifier });
+  service = await startService(ENV, { overrides: { verifier } });
 });
 
 afterAll(async () => {

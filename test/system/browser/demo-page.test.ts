@@ -78,7 +78,7 @@ describe.skipIf(skipBrowserTests)("the demo page in chromium", () => {
       counted = countingProvider(cognito.env);
       service = await startService(
         { ...cognito.env, CORS_ORIGINS: listed.origin },
-        { provider: counted.provider, extraRoutes: routes },
+        { overrides: { provider: counted.provider, extraRoutes: routes } },
       );
     });
     afterAll(async () => {
@@ -186,7 +186,7 @@ describe.skipIf(skipBrowserTests)("the demo page in chromium", () => {
       pages = await startPageServer(routes);
       service = await startService(
         { ...cognito.env, CORS_ORIGINS: pages.origin },
-        { verifier: rotating.verifier, extraRoutes: routes },
+        { overrides: { verifier: rotating.verifier, extraRoutes: routes } },
       );
     });
     afterAll(async () => {

@@ -54,7 +54,7 @@ describe.skipIf(skipBrowserTests)("the browser session in chromium", () => {
     pages = await startPageServer(routes, `app.${SITE}`);
     service = await startService(
       { ...fake.env, CORS_ORIGINS: pages.origin, RATE_LIMIT_PER_MINUTE: "0" },
-      { extraRoutes: routes },
+      { overrides: { extraRoutes: routes } },
     );
     api = worthOrigin("api", service.port);
   });

@@ -57,7 +57,7 @@ describe.skipIf(skipBrowserTests)("Worth's web client in chromium", () => {
     otherSite = await startPageServer(PAGES);
     service = await startService(
       { ...cognito.env, CORS_ORIGINS: app.origin },
-      { provider: counted.provider, extraRoutes: PAGES },
+      { overrides: { provider: counted.provider, extraRoutes: PAGES } },
     );
     api = worthOrigin("api", service.port);
   });
