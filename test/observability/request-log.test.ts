@@ -34,6 +34,12 @@ afterAll(async () => {
 
 const lineOf = (id: string) => obs.requestLines(id)[0] as LogLine;
 
+describe("the traffic logged", () => {
+  it("is answered on every path with the status or code that path must get", () => {
+    for (const { what, got, want } of traffic.answers) expect(got, what).toBe(want);
+  });
+});
+
 describe("the request log", () => {
   it("writes no 16-character piece of any token, cookie, Authorization value or secret", () => {
     expect(traffic.secrets.size).toBeGreaterThan(60);
