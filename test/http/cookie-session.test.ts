@@ -17,7 +17,7 @@ import {
 } from "../support/clients.ts";
 import { type FakeCognito, type Step, startFakeCognito } from "../support/fake-cognito/index.ts";
 import { type RunningService, startService } from "../support/server.ts";
-import { eventually } from "../system/faults/harness.ts";
+import { eventually } from "../support/timing.ts";
 
 const BASE = "/auth/api/v1";
 const REVOKE_PATH = `${BASE}/revoke-token/customer`;

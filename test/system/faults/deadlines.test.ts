@@ -12,18 +12,16 @@ import { Code } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectFetch, rpcClient, rpcError } from "../../support/clients.ts";
+import { eventually, sleep, timed } from "../../support/timing.ts";
 import { GrpcStatus, grpcFaultClient, rawGrpcRefresh } from "./grpc.ts";
 import {
   BODY,
-  eventually,
   headerOf,
   RETRY_AFTER,
   type Rig,
   restRefresh,
   SLACK_MS,
-  sleep,
   startRig,
-  timed,
 } from "./harness.ts";
 
 const DEADLINE_MS = 300;

@@ -36,6 +36,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restFetch } from "../../support/clients.ts";
 import { FAKE_ERRORS } from "../../support/fake-cognito/index.ts";
+import { eventually, timed } from "../../support/timing.ts";
 import {
   arrange,
   type FaultRow,
@@ -47,14 +48,12 @@ import {
 import { GrpcStatus, grpcFaultClient } from "./grpc.ts";
 import {
   BODY,
-  eventually,
   headerOf,
   RETRY_AFTER,
   type Rig,
   restRefresh,
   SLACK_MS,
   startRig,
-  timed,
   tokenFree,
 } from "./harness.ts";
 

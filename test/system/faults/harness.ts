@@ -1,7 +1,8 @@
 /**
  * Shared by the fault tests: small, fast limits; the documented bodies (the error table); a fake
- * Cognito plus the service in front of it; timing; a token-free view of a success body; and a
- * TCP relay that shows when the service's upstream connections open and close.
+ * Cognito plus the service in front of it (the timing helpers are in support/timing.ts); a
+ * token-free view of a success body; and a TCP relay that shows when the service's upstream
+ * connections open and close.
  * Nothing here prints a token.
  */
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
@@ -30,26 +31,6 @@ export const BODY = {
 
 /** A Retry-After in whole seconds, as the table promises for 503 and 429. */
 export const RETRY_AFTER = /^[1-9]\d*$/;
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Runs `work` and says how long it took, in milliseconds. */
-export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = performance.now();
-  const value = await work();
-  return { value, ms: performance.now() - started };
-}
-
-/** Polls `check` every 25 ms until it holds or `timeoutMs` passes; says whether it held. */
-export async function eventually(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  for (const deadline = performance.now() + timeoutMs; performance.now() < deadline; ) {
-    if (check()) return true;
-    await sleep(25);
-  }
-  return check();
-}
 
 /** POST the REST route with a body token; the response is checked against the OpenAPI. */
 export function restRefresh(url: string, token: string): Promise<RestResult> {

@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { Step } from "../../support/fake-cognito/index.ts";
+import { timed } from "../../support/timing.ts";
 import {
   BODY,
   headerOf,
@@ -15,7 +16,6 @@ import {
   restRefresh,
   SLACK_MS,
   startRig,
-  timed,
 } from "./harness.ts";
 
 let rig: Rig | undefined;

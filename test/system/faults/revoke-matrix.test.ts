@@ -21,9 +21,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Observed, startObserved } from "../../observability/harness.ts";
 import { grpcJsClient, grpcJsError, JSON_TYPE, restFetch } from "../../support/clients.ts";
 import { FAKE_ERRORS } from "../../support/fake-cognito/index.ts";
+import { timed } from "../../support/timing.ts";
 import { REVOKE_MATRIX, type RevokeRow } from "./fault-table.ts";
 import { GrpcStatus } from "./grpc.ts";
-import { BODY, RETRY_AFTER, SLACK_MS, timed } from "./harness.ts";
+import { BODY, RETRY_AFTER, SLACK_MS } from "./harness.ts";
 
 const REVOKE_PATH = "/auth/api/v1/revoke-token/customer";
 const SUCCESS = '{"status":"success","message":"Success"}';

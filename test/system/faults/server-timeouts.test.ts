@@ -11,8 +11,9 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../../../gen/health/v1/health_pb.ts";
 import { REST_PATH } from "../../support/clients.ts";
+import { timed } from "../../support/timing.ts";
 import { GrpcStatus, grpcFaultClient } from "./grpc.ts";
-import { type Rig, restRefresh, SLACK_MS, startRig, timed } from "./harness.ts";
+import { type Rig, restRefresh, SLACK_MS, startRig } from "./harness.ts";
 
 const HEADERS_TIMEOUT_MS = 500;
 const REQUEST_TIMEOUT_MS = 1000;

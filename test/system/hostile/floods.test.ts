@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../cluster/ports.ts";
 import { type FakeCognito, startFakeCognito } from "../../support/fake-cognito/index.ts";
 import { type MainProcess, spawnMain } from "../../support/spawn-main.ts";
-import { sleep } from "../faults/harness.ts";
+import { sleep } from "../../support/timing.ts";
 
 const MB = 1024 * 1024;
 const LIMIT_MB = 64;

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JSON_TYPE, restFetch } from "../../support/clients.ts";
 import { type FakeCognito, startFakeCognito } from "../../support/fake-cognito/index.ts";
 import { type RunningService, startService } from "../../support/server.ts";
-import { eventually } from "../faults/harness.ts";
+import { eventually } from "../../support/timing.ts";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 const SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
