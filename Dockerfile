@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Worth Auth Service, Customer Refresh Token: one port for REST, Connect and gRPC (h2c).
-# Not built on our machines (no Docker engine there): test/deploy/ lints this file and
-# replays its production install and start-up without Docker.
+# Not built on our machines (no Docker engine there): test/system/deploy/ lints this file
+# and replays its production install and start-up without Docker.
 
 # Same Node as the `node` devDependency the tests run on.
 # Build: src/main.ts and its dependencies bundled into dist/ (deploy/bundle.ts). Node could

@@ -7,16 +7,15 @@ import { defineConfig } from "vitest/config";
  * timeouts, so these run after the rest, one file at a time.
  */
 const SERIAL = [
-  "test/bench.test.ts",
-  "test/cluster/**/*.test.ts",
-  "test/faults/**/*.test.ts",
-  "test/hostile/floods.test.ts",
-  "test/hostile/held-connections.test.ts",
-  "test/hostile/raw-http1.test.ts",
-  "test/integration/redis-limits.test.ts",
-  "test/load/**/*.test.ts",
-  "test/process/drain.test.ts",
-  "test/replay/shared-replay.test.ts",
+  "test/limits/redis-limits.test.ts",
+  "test/replay/redis-replay-store.test.ts",
+  "test/system/cluster/**/*.test.ts",
+  "test/system/faults/**/*.test.ts",
+  "test/system/hostile/floods.test.ts",
+  "test/system/hostile/held-connections.test.ts",
+  "test/system/hostile/raw-http1.test.ts",
+  "test/system/load/**/*.test.ts",
+  "test/system/process/drain.test.ts",
 ];
 
 const shared = {

@@ -1,7 +1,7 @@
 /**
  * Three replicas of the service behind nginx, sharing their rate limits through one Redis:
  * the smallest real picture of production, on loopback. `npm run cluster` and
- * test/cluster/ start it; stop() ends every process it started and removes its folder.
+ * test/system/cluster/ start it; stop() ends every process it started and removes its folder.
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

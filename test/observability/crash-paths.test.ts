@@ -12,10 +12,10 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { DestinationStream } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../../gen/worth/auth/v1/auth_service_pb.ts";
-import { loadConfig } from "../../src/config/config.ts";
-import { createService, type Service } from "../../src/server.ts";
+import type { Service } from "../../src/server.ts";
 import { JSON_TYPE, REST_PATH } from "../support/clients.ts";
 import { type FakeCognito, startFakeCognito } from "../support/fake-cognito/index.ts";
+import { startService } from "../support/server.ts";
 import { leakedSecrets } from "./harness.ts";
 
 const token = () =>
@@ -30,13 +30,6 @@ describe("a bug under the use case whose error quotes the token", () => {
 
   beforeAll(async () => {
     fake = await startFakeCognito();
-    const env = {
-      ...fake.env,
-      LOG_LEVEL: "trace",
-      PORT: "0",
-      METRICS_PORT: "0",
-      HOST: "127.0.0.1",
-    };
     const destination: DestinationStream = {
       write: (line: string) => {
         text += line;
@@ -47,8 +40,10 @@ describe("a bug under the use case whose error quotes the token", () => {
         throw new TypeError(`cannot read properties of ${refreshToken}`);
       },
     };
-    app = createService(loadConfig(env), { provider, logDestination: destination });
-    ({ url } = await app.listen());
+    ({ app, url } = await startService(fake.env, {
+      logLevel: "trace",
+      overrides: { provider, logDestination: destination },
+    }));
   });
 
   afterAll(async () => {
@@ -94,7 +89,7 @@ describe("a bug under the use case whose error quotes the token", () => {
 });
 
 describe("a process crash whose message carries a token", () => {
-  const fixture = fileURLToPath(new URL("./fixtures/crash.ts", import.meta.url));
+  const fixture = fileURLToPath(new URL("./token-crash.ts", import.meta.url));
 
   it.each(["throw", "reject"])(
     "(%s) logs one fatal line without it, then exits 1",

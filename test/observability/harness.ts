@@ -1,21 +1,14 @@
 /**
  * For the observability tests: the service in front of the Cognito fake with its log captured
- * (a pino destination injected through createApp's overrides), the captured lines parsed, a
- * Prometheus text parser, and a check that no 16-character piece of a secret was logged.
+ * (the one starter's logCapture), the captured lines by request, a Prometheus text parser, and
+ * a check that no 16-character piece of a secret was logged.
  * Nothing here prints a token: failures name the secret's label and the window's position.
  */
-import type { DestinationStream } from "pino";
-import { loadConfig } from "../../src/config/config.ts";
-import { createLogger, type Logger } from "../../src/observability/log.ts";
-import { createService, type Service } from "../../src/server.ts";
+import type { LogLevel } from "../../src/observability/log.ts";
+import type { Service } from "../../src/server.ts";
 import { type FakeCognito, startFakeCognito } from "../support/fake-cognito/index.ts";
-
-export interface LogLine {
-  level: string;
-  message: string;
-  requestId?: string;
-  [field: string]: unknown;
-}
+import type { LogLine } from "../support/log-capture.ts";
+import { startService } from "../support/server.ts";
 
 export interface Observed {
   fake: FakeCognito;
@@ -44,53 +37,22 @@ export const FAST = {
 /** A fake Cognito and the service at LOG_LEVEL (trace unless set), its log captured. */
 export async function startObserved(env: Record<string, string> = {}): Promise<Observed> {
   const fake = await startFakeCognito();
-  const config = loadConfig({
-    DRAIN_IDLE_GRACE_MS: "0",
-    ...fake.env,
-    ...FAST,
-    LOG_LEVEL: "trace",
-    ...env,
-    PORT: "0",
-    METRICS_PORT: "0",
-    HOST: "127.0.0.1",
-  });
-  let written = "";
-  let handed = "";
-  const destination: DestinationStream = {
-    write: (line: string) => {
-      written += line;
-    },
-  };
-  // The service's own pino logger on a captured stream, behind a recorder of what callers
-  // pass it: the nets inside the logger must not be what keeps tokens out of the log.
-  const pinoLogger = createLogger({ level: config.logLevel, destination });
-  const logger = Object.fromEntries(
-    (["fatal", "error", "warn", "info", "debug"] as const).map((method) => [
-      method,
-      (message: string, fields?: Record<string, unknown>) => {
-        handed += `${JSON.stringify({ method, message, fields })}\n`;
-        pinoLogger[method](message, fields as never);
-      },
-    ]),
-  ) as Logger;
-  const app = createService(config, { logger });
-  const { url, port, metricsUrl } = await app.listen();
-  const lines = () =>
-    written
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as LogLine);
+  const service = await startService(
+    { ...fake.env, ...FAST, ...env },
+    { logLevel: (env.LOG_LEVEL as LogLevel | undefined) ?? "trace", logCapture: true },
+  );
+  const { log } = service;
   const requestLines = (requestId: string) =>
-    lines().filter((line) => line.message === "request" && line.requestId === requestId);
+    log.lines().filter((line) => line.message === "request" && line.requestId === requestId);
   return {
     fake,
-    app,
-    url,
-    metricsUrl,
-    port,
-    text: () => written,
-    handed: () => handed,
-    lines,
+    app: service.app,
+    url: service.url,
+    metricsUrl: service.metricsUrl,
+    port: service.port,
+    text: log.text,
+    handed: log.handed,
+    lines: log.lines,
     requestLines,
     async requestLine(requestId) {
       for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
@@ -101,7 +63,7 @@ export async function startObserved(env: Record<string, string> = {}): Promise<O
       throw new Error(`no request line for ${requestId}`);
     },
     async close() {
-      await app.close(2000);
+      await service.close();
       await fake.close();
     },
   };

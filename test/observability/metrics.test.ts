@@ -21,6 +21,15 @@ let contentType: string;
 let inFlightDuring = 0;
 let refreshes = 0;
 let limited = 0;
+/** What the traffic was answered: checked in its own tests, not where it is sent. */
+const answered = {
+  successes: [] as number[],
+  refused: 0,
+  outage: 0,
+  noToken: 0,
+  pair: [] as number[],
+  budget: [] as number[],
+};
 
 const delta = (name: string, labels: Record<string, string> = {}) =>
   total(after, name, labels) - total(before, name, labels);
@@ -46,7 +55,7 @@ beforeAll(async () => {
   const token = () => obs.fake.issueRefreshToken();
 
   // 3 successes over REST, 1 over Connect, 1 over gRPC: 5 upstream successes, 1 attempt each.
-  for (let i = 0; i < 3; i++) expect(await rest({ refresh_token: token() })).toBe(200);
+  for (let i = 0; i < 3; i++) answered.successes.push(await rest({ refresh_token: token() }));
   const transports = [
     createConnectTransport({ baseUrl: obs.url, httpVersion: "1.1" }),
     createGrpcTransport({ baseUrl: obs.url }),
@@ -57,11 +66,11 @@ beforeAll(async () => {
   }
   // One refusal, and one outage the SDK tries three times (two retries).
   obs.fake.script("invalid");
-  expect(await rest({ refresh_token: token() })).toBe(401);
+  answered.refused = await rest({ refresh_token: token() });
   obs.fake.script("internal-error", "internal-error", "internal-error");
-  expect(await rest({ refresh_token: token() })).toBe(503);
+  answered.outage = await rest({ refresh_token: token() });
   // One refused before any upstream call.
-  expect(await rest({})).toBe(400);
+  answered.noToken = await rest({});
 
   // Two identical refreshes at once, held upstream long enough to scrape in between.
   const shared = token();
@@ -69,7 +78,7 @@ beforeAll(async () => {
   const pair = Promise.all([rest({ refresh_token: shared }), rest({ refresh_token: shared })]);
   await new Promise((resolve) => setTimeout(resolve, 150));
   inFlightDuring = total((await scrape(obs.metricsUrl)).samples, "auth_requests_in_flight");
-  expect(await pair).toEqual([200, 200]);
+  answered.pair = await pair;
 
   // Probes and scrapes: left out of the request metrics.
   await fetch(`${obs.url}/healthz`);
@@ -78,7 +87,7 @@ beforeAll(async () => {
 
   // The per-address limit: every refresh so far counted (10); the rest of the minute's
   // budget, then refusals.
-  while (refreshes < RATE_LIMIT) expect(await rest({})).toBe(400);
+  while (refreshes < RATE_LIMIT) answered.budget.push(await rest({}));
   for (let i = 0; i < 2; i++) {
     if ((await rest({ refresh_token: token() })) === 429) limited++;
   }
@@ -87,6 +96,20 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await obs?.close();
+});
+
+describe("the traffic the metrics count", () => {
+  it("is answered 200 for every good token, the identical pair included", () => {
+    for (const status of answered.successes) expect(status).toBe(200);
+    expect(answered.pair).toEqual([200, 200]);
+  });
+
+  it("is answered 401 for the refusal, 503 for the outage and 400 without a token", () => {
+    expect(answered.refused).toBe(401);
+    expect(answered.outage).toBe(503);
+    expect(answered.noToken).toBe(400);
+    for (const status of answered.budget) expect(status).toBe(400);
+  });
 });
 
 describe("GET /metrics", () => {

@@ -5,8 +5,9 @@
  * request, with its fields; the request id echoed on every response.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LogLine } from "../support/log-capture.ts";
 import { driveEveryPath } from "./every-path.ts";
-import { type LogLine, leakedSecrets, type Observed, startObserved } from "./harness.ts";
+import { leakedSecrets, type Observed, startObserved } from "./harness.ts";
 import { createTraffic, type Traffic } from "./traffic.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -32,6 +33,12 @@ afterAll(async () => {
 });
 
 const lineOf = (id: string) => obs.requestLines(id)[0] as LogLine;
+
+describe("the traffic logged", () => {
+  it("is answered on every path with the status or code that path must get", () => {
+    for (const { what, got, want } of traffic.answers) expect(got, what).toBe(want);
+  });
+});
 
 describe("the request log", () => {
   it("writes no 16-character piece of any token, cookie, Authorization value or secret", () => {

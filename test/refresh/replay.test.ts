@@ -144,24 +144,3 @@ describe("the refresh replay window", () => {
     expect(other.accessToken).toBe("a2");
   });
 });
-
-describe("the in-memory replay store", () => {
-  it("holds at most its bound, pushing out the oldest first", async () => {
-    const store = createMemoryReplayStore(2);
-    await store.put("k1", "v1", WINDOW_MS);
-    await store.put("k2", "v2", WINDOW_MS);
-    await store.put("k3", "v3", WINDOW_MS);
-    expect(store.size()).toBe(2);
-    expect(await store.get("k1")).toBeUndefined();
-    expect(await store.get("k3")).toBe("v3");
-  });
-
-  it("drops an entry past its time", async () => {
-    let now = 0;
-    const store = createMemoryReplayStore(10, () => now);
-    await store.put("k", "v", 1000);
-    now = 1000;
-    expect(await store.get("k")).toBeUndefined();
-    expect(store.size()).toBe(0);
-  });
-});

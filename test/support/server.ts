@@ -1,13 +1,27 @@
 /**
- * Starts the service in-process on a free loopback port, the way main.ts does but silent,
- * for integration tests. Each call is a separate server; close() stops it.
+ * The one way the tests start the service in-process: on free loopback ports (PORT and
+ * METRICS_PORT 0, HOST 127.0.0.1), as main.ts wires it, silent unless a log is asked for. Every
+ * harness wraps this one (the observability harness adds a fake Cognito and a captured log,
+ * the fault rig a fake and a relay, the hostile one a fake and bounds). Each call is a
+ * separate server; close() stops it.
  */
 import type { AppOverrides } from "../../src/app.ts";
 import { createCognitoClient } from "../../src/cognito/cognito-client.ts";
 import { createCognitoProvider } from "../../src/cognito/cognito-provider.ts";
 import { loadConfig } from "../../src/config/config.ts";
+import type { LogLevel } from "../../src/observability/log.ts";
 import type { IdentityProvider } from "../../src/refresh/ports.ts";
 import { createService, type Service } from "../../src/server.ts";
+import { type CapturedLog, captureLog } from "./log-capture.ts";
+
+export interface StartOptions {
+  /** Parts of the service replaced: a counted provider, a verifier, extra routes, a log stream. */
+  overrides?: AppOverrides;
+  /** LOG_LEVEL; "silent" unless given here (env's LOG_LEVEL is not read). */
+  logLevel?: LogLevel;
+  /** Keep the log at logLevel, written and handed, in the result's `log`. */
+  logCapture?: boolean;
+}
 
 export interface RunningService {
   /** http://127.0.0.1:<port>, no trailing slash. */
@@ -19,24 +33,38 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+export interface LoggedService extends RunningService {
+  log: CapturedLog;
+}
+
+export function startService(
+  env: Readonly<Record<string, string | undefined>>,
+  options?: StartOptions & { logCapture?: false },
+): Promise<RunningService>;
+export function startService(
+  env: Readonly<Record<string, string | undefined>>,
+  options: StartOptions & { logCapture: true },
+): Promise<LoggedService>;
 export async function startService(
   env: Readonly<Record<string, string | undefined>>,
-  overrides: AppOverrides = {},
-): Promise<RunningService> {
-  // Teardown does not wait out the drain's keep-alive grace (test/process/drain.test.ts covers
-  // it with the defaults); a test may still set it.
+  options: StartOptions = {},
+): Promise<RunningService | LoggedService> {
+  // Teardown does not wait out the drain's keep-alive grace (test/system/process/drain.test.ts
+  // covers it with the defaults); a test may still set it.
   const config = loadConfig({
     DRAIN_IDLE_GRACE_MS: "0",
     ...env,
     PORT: "0",
     METRICS_PORT: "0",
     HOST: "127.0.0.1",
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: options.logLevel ?? "silent",
   });
+  const log = options.logCapture ? captureLog(config.logLevel) : undefined;
+  const overrides = log ? { ...options.overrides, logger: log.logger } : options.overrides;
   const app = createService(config, overrides);
   const { port, url, metricsUrl } = await app.listen();
   let closing: Promise<void> | undefined;
-  return {
+  const running: RunningService = {
     url,
     metricsUrl,
     port,
@@ -46,6 +74,7 @@ export async function startService(
       return closing;
     },
   };
+  return log ? { ...running, log } : running;
 }
 
 export interface CountingProvider {
