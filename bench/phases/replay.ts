@@ -29,6 +29,8 @@ export interface ReplayResult {
     rssAfterWarmupMb: number;
     rssAtEndMb: number;
     rssGrowthPercent: number;
+    /** RSS every tenth of the run, MB. */
+    rssSamplesMb: number[];
     storeEntries: number;
     storeBound: number;
     seconds: number;
@@ -100,14 +102,32 @@ async function tabs(context: BenchContext, cognitoEnv: Record<string, string>) {
   }
 }
 
-async function soak(context: BenchContext, cognitoEnv: Record<string, string>, refreshes: number) {
-  const BOUND = 2000;
+export interface SoakOptions {
+  cognitoEnv: Record<string, string>;
+  refreshes: number;
+  /** REFRESH_REPLAY_MAX_ENTRIES for the soaked service. */
+  bound: number;
+  /** Refreshes before memory is first read: the heap and the store fill up meanwhile. */
+  warmup: number;
+  /** A fresh refresh token the provider accepts. */
+  nextToken: () => string;
+  log: (line: string) => void;
+}
+
+/** The soak, also run short by the tests (test/system/load/replay-soak.test.ts). */
+export async function soak(options: SoakOptions): Promise<ReplayResult["soak"]> {
+  const { cognitoEnv, refreshes, bound: BOUND, nextToken: next } = options;
   const [port, metricsPort] = [await freePort(), await freePort()];
   const replica = await startReplica({
     name: "soak",
     port,
     metricsPort,
-    env: { ...cognitoEnv, RATE_LIMIT_PER_MINUTE: "0", REFRESH_REPLAY_MAX_ENTRIES: String(BOUND) },
+    env: {
+      ...cognitoEnv,
+      LOG_LEVEL: "warn",
+      RATE_LIMIT_PER_MINUTE: "0",
+      REFRESH_REPLAY_MAX_ENTRIES: String(BOUND),
+    },
     logFile: "/dev/null",
     sharesRedis: false,
   });
@@ -115,12 +135,13 @@ async function soak(context: BenchContext, cognitoEnv: Record<string, string>, r
   try {
     const url = `http://127.0.0.1:${port}`;
     const refresh = faces(url, url);
-    const next = tokenSequence("soak-");
     const statuses: Record<string, number> = {};
     const recent: string[] = [];
     let rssAfterWarmup = 0;
+    const samples: number[] = [];
+    const every = Math.max(60, Math.floor(refreshes / 10));
     for (let sent = 0; sent < refreshes; sent += 60) {
-      const batch = Array.from({ length: 60 }, (_, i) => {
+      const batch = Array.from({ length: Math.min(60, refreshes - sent) }, (_, i) => {
         // Every third a repeat of a token refreshed moments ago (a tab, a retry).
         const token =
           i % 3 === 2 && recent.length > 0 ? (recent[i % recent.length] as string) : next();
@@ -129,7 +150,10 @@ async function soak(context: BenchContext, cognitoEnv: Record<string, string>, r
       });
       recent.splice(0, Math.max(0, recent.length - 200));
       for (const status of await Promise.all(batch)) statuses[status] = (statuses[status] ?? 0) + 1;
-      if (rssAfterWarmup === 0 && sent >= refreshes / 10) {
+      if (Math.floor((sent + 60) / every) > Math.floor(sent / every)) {
+        samples.push(mb(await metric(metricsPort, "process_resident_memory_bytes")));
+      }
+      if (rssAfterWarmup === 0 && sent >= options.warmup) {
         rssAfterWarmup = await metric(metricsPort, "process_resident_memory_bytes");
       }
     }
@@ -140,11 +164,12 @@ async function soak(context: BenchContext, cognitoEnv: Record<string, string>, r
       rssAfterWarmupMb: mb(rssAfterWarmup),
       rssAtEndMb: mb(rssAtEnd),
       rssGrowthPercent: Math.round(((rssAtEnd - rssAfterWarmup) / rssAfterWarmup) * 1000) / 10,
+      rssSamplesMb: samples,
       storeEntries: await metric(metricsPort, "auth_replay_entries"),
       storeBound: BOUND,
       seconds: Math.round((performance.now() - started) / 100) / 10,
     };
-    context.options.log(
+    options.log(
       `soak: ${refreshes} refreshes, RSS ${result.rssAfterWarmupMb} -> ${result.rssAtEndMb} MB (${result.rssGrowthPercent} %), store ${result.storeEntries}/${BOUND}`,
     );
     return result;
@@ -160,7 +185,14 @@ export async function replay(
 ): Promise<ReplayResult> {
   return {
     tabs: await tabs(context, cognitoEnv),
-    soak: await soak(context, cognitoEnv, soakRefreshes),
+    soak: await soak({
+      cognitoEnv,
+      refreshes: soakRefreshes,
+      bound: 2000,
+      warmup: soakRefreshes / 5,
+      nextToken: tokenSequence("soak-"),
+      log: context.options.log,
+    }),
   };
 }
 

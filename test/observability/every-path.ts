@@ -92,15 +92,15 @@ export async function driveEveryPath(t: Traffic, fake: FakeCognito): Promise<voi
   const tooLarge = { outcome: "payload_too_large", status: 429, code: "resource_exhausted" };
   await t.connectRaw("connect-too-large", big, tooLarge);
 
-  // A caller's deadline shorter than the provider's delay: answered by the server, and
-  // given up by the client itself.
+  // A caller's deadline shorter than the provider's delay, answered by the server: over
+  // Connect the client gives up too, over gRPC only the server keeps it.
   const late = { outcome: "deadline_exceeded", status: 504, code: "deadline_exceeded" };
   fake.script({ delayMs: 600 });
   const timeout = { "connect-timeout-ms": "150" };
   await t.connectRaw("connect-deadline", body(t.fresh()), late, timeout);
   fake.script({ delayMs: 600 });
   const lateRpc = { outcome: "deadline_exceeded", code: "deadline_exceeded" };
-  await t.rpc("grpc", "grpc-deadline", t.fresh(), lateRpc, { timeoutMs: 150 });
+  await t.rpc("grpc", "grpc-deadline", t.fresh(), lateRpc, { grpcTimeout: "150m" });
 
   // Two identical refreshes at once: one upstream call, the other joins it.
   const shared = t.fresh();

@@ -144,16 +144,21 @@ export function createTraffic(obs: Observed) {
       what: string,
       refreshToken: string,
       expected: Omit<Expected, "id" | "echoed" | "protocol" | "route" | "status">,
-      options: { cookie?: string; timeoutMs?: number } = {},
+      options: { cookie?: string; timeoutMs?: number; grpcTimeout?: string } = {},
     ): Promise<void> {
       const id = idFor(what);
       const client = createClient(AuthService, TRANSPORTS[protocol](obs.url));
+      // A deadline only the server keeps (the client sends grpc-timeout but sets no timer of
+      // its own), so the answer is the server's, not a race with the client's reset.
+      const deadline: Record<string, string> = options.grpcTimeout
+        ? { "grpc-timeout": options.grpcTimeout }
+        : {};
       let echoed: string | null = null;
       try {
         const res = await client.refreshCustomerToken(
           { refreshToken },
           {
-            headers: { "x-request-id": id, ...credentials(options.cookie) },
+            headers: { "x-request-id": id, ...credentials(options.cookie), ...deadline },
             onHeader: (headers) => {
               echoed = headers.get("x-request-id");
               remember("set-cookie value", cookieValue(headers.get("set-cookie")));

@@ -2,31 +2,21 @@
 // X-Forwarded-For, and whichever address of its /64 it uses, it has one budget.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JSON_TYPE, restFetch } from "../support/clients.ts";
-import { type FakeCognito, startFakeCognito } from "../support/fake-cognito/index.ts";
-import { type RunningService, startService } from "../support/server.ts";
+import { type ServiceWithFake, startWithFake } from "../support/server.ts";
 
-let fake: FakeCognito;
-let service: RunningService;
+let service: ServiceWithFake;
 
 beforeAll(async () => {
-  fake = await startFakeCognito();
-  service = await startService({
-    ...fake.env,
-    TRUST_PROXY: "127.0.0.1",
-    RATE_LIMIT_PER_MINUTE: "4",
-  });
+  service = await startWithFake({}, { TRUST_PROXY: "127.0.0.1", RATE_LIMIT_PER_MINUTE: "4" });
 });
-afterAll(async () => {
-  await service?.close();
-  await fake?.close();
-});
+afterAll(() => service?.close());
 
 async function statusesFor(spellings: readonly string[]): Promise<number[]> {
   const statuses: number[] = [];
   for (const spelling of spellings) {
     const result = await restFetch(service.url, {
       headers: { ...JSON_TYPE, "x-forwarded-for": spelling },
-      body: JSON.stringify({ refresh_token: fake.issueRefreshToken() }),
+      body: JSON.stringify({ refresh_token: service.fake.issueRefreshToken() }),
     });
     statuses.push(result.status);
   }

@@ -2,25 +2,18 @@
 // again, to whom, and for how long.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JSON_TYPE, type RestResult, restFetch, setCookies } from "../support/clients.ts";
-import { type FakeCognito, startFakeCognito } from "../support/fake-cognito/index.ts";
-import { type RunningService, startService } from "../support/server.ts";
+import { type ServiceWithFake, startWithFake } from "../support/server.ts";
 
-let fake: FakeCognito;
-let service: RunningService;
+let service: ServiceWithFake;
 
 beforeAll(async () => {
-  fake = await startFakeCognito({ rotate: true, reuseGraceMs: 0 });
-  service = await startService({
-    ...fake.env,
-    REFRESH_REPLAY_SECONDS: "1",
-    RATE_LIMIT_PER_MINUTE: "0",
-  });
+  service = await startWithFake(
+    { rotate: true, reuseGraceMs: 0 },
+    { REFRESH_REPLAY_SECONDS: "1", RATE_LIMIT_PER_MINUTE: "0" },
+  );
 });
 
-afterAll(async () => {
-  await service?.close();
-  await fake?.close();
-});
+afterAll(() => service?.close());
 
 const refresh = (body: Record<string, string>, cookie?: string): Promise<RestResult> =>
   restFetch(service.url, {
@@ -32,9 +25,9 @@ const data = (result: RestResult) => (result.body as { data: Record<string, unkn
 
 describe("the replay window", () => {
   it("gives a token revoked at Cognito directly the answer already issued, until it ends", async () => {
-    const token = fake.issueRefreshToken();
+    const token = service.fake.issueRefreshToken();
     const first = await refresh({ refresh_token: token });
-    fake.setRefreshTokenState(token, "revoked");
+    service.fake.setRefreshTokenState(token, "revoked");
     const inside = await refresh({ refresh_token: token });
     expect([first.status, inside.status]).toEqual([200, 200]);
     expect(data(inside).access_token === data(first).access_token, "the same answer").toBe(true);
@@ -43,7 +36,7 @@ describe("the replay window", () => {
   });
 
   it("delivers the rotated token where each request wants it: the body, or the cookie", async () => {
-    const token = fake.issueRefreshToken();
+    const token = service.fake.issueRefreshToken();
     const byBody = await refresh({ refresh_token: token });
     const rotated = data(byBody).refresh_token;
     expect(typeof rotated).toBe("string");
@@ -58,7 +51,7 @@ describe("the replay window", () => {
   });
 
   it("drops a token's answer when the customer signs out through the service", async () => {
-    const token = fake.issueRefreshToken();
+    const token = service.fake.issueRefreshToken();
     expect((await refresh({ refresh_token: token })).status).toBe(200);
     const revoked = await restFetch(service.url, {
       path: "/auth/api/v1/revoke-token/customer",

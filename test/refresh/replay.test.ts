@@ -19,7 +19,12 @@ function rotatingProvider() {
       const n = calls;
       if (hold) await new Promise<void>((resolve) => (release = resolve));
       if (failWith) throw failWith;
-      return { accessToken: `a${n}`, idToken: `i${n}`, expiresIn: 3600, refreshToken: `r${n}` };
+      return {
+        accessToken: `access-token-${n}`,
+        idToken: `id-token-${n}`,
+        expiresIn: 3600,
+        refreshToken: `refresh-token-${n}`,
+      };
     },
   };
   return {
@@ -72,7 +77,7 @@ describe("the refresh replay window", () => {
     advance(WINDOW_MS);
     const later = await replay.refresh("token-T");
     expect(upstream.calls()).toBe(2);
-    expect(later.accessToken).toBe("a2");
+    expect(later.accessToken).toBe("access-token-2");
   });
 
   it("keeps no refusal: the next refresh asks upstream again", async () => {
@@ -80,7 +85,9 @@ describe("the refresh replay window", () => {
     upstream.refuseWith(new RefreshError("unauthorized"));
     await expect(replay.refresh("token-T")).rejects.toMatchObject({ kind: "unauthorized" });
     upstream.refuseWith(undefined);
-    await expect(replay.refresh("token-T")).resolves.toMatchObject({ accessToken: "a2" });
+    await expect(replay.refresh("token-T")).resolves.toMatchObject({
+      accessToken: "access-token-2",
+    });
     expect(upstream.calls()).toBe(2);
   });
 
@@ -123,10 +130,15 @@ describe("the refresh replay window", () => {
     await expect(first).rejects.toThrow("client went away");
     const retry = replay.refresh("token-T");
     upstream.release();
-    await expect(retry).resolves.toMatchObject({ accessToken: "a1", refreshToken: "r1" });
+    await expect(retry).resolves.toMatchObject({
+      accessToken: "access-token-1",
+      refreshToken: "refresh-token-1",
+    });
     expect(upstream.calls()).toBe(1);
     // And after the call settled, from the window.
-    await expect(replay.refresh("token-T")).resolves.toMatchObject({ accessToken: "a1" });
+    await expect(replay.refresh("token-T")).resolves.toMatchObject({
+      accessToken: "access-token-1",
+    });
     expect(upstream.calls()).toBe(1);
   });
 
@@ -135,12 +147,12 @@ describe("the refresh replay window", () => {
     const answer = await replay.refresh("token-T");
     const sealed = await store.get(tokenKey("token-T"));
     expect(sealed).toBeDefined();
-    for (const part of [answer.accessToken, answer.idToken, "r1", "token-T"]) {
+    for (const part of [answer.accessToken, answer.idToken, "refresh-token-1", "token-T"]) {
       expect(sealed).not.toContain(part);
     }
     // The same value under another token's key is not an answer for that token.
     await store.put(tokenKey("token-U"), sealed as string, WINDOW_MS);
     const other = await replay.refresh("token-U");
-    expect(other.accessToken).toBe("a2");
+    expect(other.accessToken).toBe("access-token-2");
   });
 });

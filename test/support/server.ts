@@ -12,6 +12,11 @@ import { loadConfig } from "../../src/config/config.ts";
 import type { LogLevel } from "../../src/observability/log.ts";
 import type { IdentityProvider } from "../../src/refresh/ports.ts";
 import { createService, type Service } from "../../src/server.ts";
+import {
+  type FakeCognito,
+  type FakeCognitoOptions,
+  startFakeCognito,
+} from "./fake-cognito/index.ts";
 import { type CapturedLog, captureLog } from "./log-capture.ts";
 
 export interface StartOptions {
@@ -111,5 +116,26 @@ export function countingProvider(
     },
     calls: () => calls,
     destroy: () => client.destroy(),
+  };
+}
+
+export interface ServiceWithFake extends RunningService {
+  fake: FakeCognito;
+}
+
+/** A Cognito fake and the service in front of it; close() stops both. */
+export async function startWithFake(
+  fakeOptions: FakeCognitoOptions,
+  env: Readonly<Record<string, string>> = {},
+): Promise<ServiceWithFake> {
+  const fake = await startFakeCognito(fakeOptions);
+  const service = await startService({ ...fake.env, ...env });
+  return {
+    ...service,
+    fake,
+    async close() {
+      await service.close();
+      await fake.close();
+    },
   };
 }
