@@ -72,6 +72,9 @@ ${servers}
 
   server {
     listen 127.0.0.1:${grpcPort} http2;
+    # A gRPC client keeps one connection for all its calls. nginx's default (1000 requests a
+    # connection) would end it with GOAWAY under load and refuse the streams then in flight.
+    keepalive_requests 1000000;
     location / {
       grpc_pass grpc://auth_grpc;
       grpc_set_header X-Forwarded-For $proxy_add_x_forwarded_for;

@@ -58,8 +58,8 @@ export interface App {
   metrics: Metrics;
   /** The limits' counts and the replay's answers, shared through Redis when configured. */
   state: SharedState;
-  /** Releases the upstream client's connections. */
-  destroy(): void;
+  /** Lets the upstream calls still running end (a retry may want their answer), then closes. */
+  close(): Promise<void>;
 }
 
 /** The composition root: the only place that knows every part. It starts nothing. */
@@ -153,6 +153,11 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     logger,
     metrics,
     state,
-    destroy: () => client.destroy(),
+    async close() {
+      // Each ends within its own UPSTREAM_TIMEOUT_MS.
+      await replay?.idle();
+      client.destroy();
+      await state.close();
+    },
   };
 }

@@ -126,8 +126,7 @@ export function createService(config: Config, overrides: AppOverrides = {}): Ser
       }
       clearInterval(sweep);
       await metricsServer.close();
-      app.destroy();
-      await app.state.close();
+      await app.close();
     },
   };
 }

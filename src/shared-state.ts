@@ -35,7 +35,10 @@ export function createSharedState(config: Config, logger: Logger, metrics: Metri
           onStateChange(state, reason) {
             metrics.rateLimitStore(limiters.storeState());
             if (replayOn) metrics.replay.store(replayState());
-            const fields = { rateLimitStore: state, ...(replayOn && { replayStore: state }) };
+            const fields = {
+              rateLimitStore: state,
+              ...(replayOn && { replayStore: replayState() }),
+            };
             if (state === "redis") {
               logger.info("rate limits and refresh replay shared through redis", fields);
             } else {
@@ -55,7 +58,14 @@ export function createSharedState(config: Config, logger: Logger, metrics: Metri
   });
   metrics.rateLimitStore(limiters.storeState());
   const memory = createMemoryReplayStore(config.replay.maxEntries);
-  const shared = redis && createRedisReplayStore(redis, memory);
+  // This replica's subscription to the claims' outcomes counts as much as the connection.
+  const reportReplay = () => {
+    const state = replayState();
+    metrics.replay.store(state);
+    logger.info("refresh replay store", { replayStore: state });
+  };
+  const shared =
+    redis && replayOn ? createRedisReplayStore(redis, memory, reportReplay) : undefined;
   if (shared) replayState = shared.state;
   if (replayOn) {
     metrics.replay.store(replayState());

@@ -65,6 +65,8 @@ export function coalesce(provider: IdentityProvider): CoalescingProvider {
       return untilAborted(entry.promise, signal, () => {
         entry.waiting -= 1;
         if (entry.waiting === 0 && !entry.pinned) {
+          // Nobody joins a call being aborted: a retry starts its own.
+          if (inFlight.get(key) === entry) inFlight.delete(key);
           entry.controller.abort(signal.reason);
         }
       });

@@ -47,10 +47,12 @@ const LAPSE_MARGIN_MS = 50;
  * outcome; a claim whose holder died lapses and is taken over. Once started, the upstream call
  * runs to its own timeout even if every caller leaves, so a client retrying a lost answer finds it.
  */
-export function replaying(
-  provider: IdentityProvider,
-  options: ReplayOptions,
-): IdentityProvider & HeldTokenState {
+export interface ReplayingProvider extends IdentityProvider, HeldTokenState {
+  /** Resolves once the upstream calls running now have ended (their callers may be gone). */
+  idle(): Promise<void>;
+}
+
+export function replaying(provider: IdentityProvider, options: ReplayOptions): ReplayingProvider {
   const { store, windowMs, claimMs, events = {} } = options;
   const clock = options.clock ?? Date.now;
   // This replica's upstream calls, until settled: a caller that comes back joins its own call.
@@ -60,8 +62,10 @@ export function replaying(
     const sealed = await store.get(key).catch(() => undefined);
     const entry = sealed === undefined ? undefined : sealer.open(sealed);
     if (!entry) return undefined;
-    const age = clock() - entry.issuedAt;
-    if (age < 0 || age >= windowMs) return undefined;
+    // issuedAt is the clock of the replica that called: another replica's clock may be a
+    // little behind it. The store's TTL bounds the window whatever the clocks say.
+    const age = Math.max(0, clock() - entry.issuedAt);
+    if (age >= windowMs) return undefined;
     const { expiresIn } = entry.tokens;
     const elapsed = Math.floor(age / 1000);
     return {
@@ -92,6 +96,9 @@ export function replaying(
   };
 
   return {
+    async idle() {
+      await Promise.allSettled([...running.values()]);
+    },
     async forget(key) {
       // A call still running keeps its callers, but its answer is not kept.
       running.delete(key);
@@ -111,6 +118,7 @@ export function replaying(
         const watch = store.watch(key);
         try {
           const hit = await lookup(key, sealer);
+          if (signal?.aborted) throw signal.reason;
           if (hit) {
             events.replayed?.();
             return hit;
@@ -127,6 +135,8 @@ export function replaying(
             if (lapsed) events.tookOver?.();
             return await untilAborted(call(token, key, sealer, claim), signal);
           }
+          // Released between the claim and its look: look again at once.
+          if (claim.heldForMs <= 0) continue;
           const outcome = await watch.outcome(claim.heldForMs + LAPSE_MARGIN_MS, signal);
           if (outcome === "expired") {
             lapsed = true;
@@ -138,7 +148,8 @@ export function replaying(
             }
           } else {
             // The holder's refusal, as its kind only: its cause stays with the holder.
-            throw new RefreshError(outcome);
+            const retry = outcome === "unavailable" || outcome === "rate_limited";
+            throw new RefreshError(outcome, retry ? { retryAfterSeconds: 1 } : {});
           }
         } finally {
           watch.close();

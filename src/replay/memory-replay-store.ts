@@ -49,7 +49,11 @@ export function createMemoryReplayStore(
       entries.delete(key);
       forgotten.delete(key);
       forgotten.set(key, clock() + ms);
-      // Bounded like the entries: the oldest marks go first (their calls ended long ago).
+      // Bounded like the entries: lapsed marks go first, then the oldest.
+      if (forgotten.size > maxEntries) {
+        const now = clock();
+        for (const [marked, until] of forgotten) if (until <= now) forgotten.delete(marked);
+      }
       while (forgotten.size > maxEntries) {
         const oldest = forgotten.keys().next().value;
         if (oldest === undefined) break;

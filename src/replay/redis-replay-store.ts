@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { RedisStore, StoreState } from "../redis/redis-store.ts";
 import type { Claim, ClaimOutcome, ClaimWatch, ReplayStore } from "../refresh/ports.ts";
+import { RefreshError } from "../refresh/refresh-error.ts";
 import type { MemoryReplayStore } from "./memory-replay-store.ts";
 
 const VALUE = "worth-auth:replay:";
@@ -27,31 +28,30 @@ export interface SharedReplayStore extends ReplayStore {
  * with a TTL, a claim per key (SET NX PX) so one replica calls upstream, and the claim's
  * outcome published to the others, who wait for it rather than poll. While Redis is
  * unreachable (or this replica's subscription is down) each replica replays from its own
- * memory, as the limits count in theirs; every value is also kept there, so a window outlives
- * a Redis failure on the replica that issued it.
+ * memory, as the limits count in theirs. A value lives in one place only, so a revocation
+ * through any replica reaches it.
  */
 export function createRedisReplayStore(
   redis: RedisStore,
   memory: MemoryReplayStore,
-  onFallback: () => void = () => {},
+  /** Told when this replica's subscription comes or goes: state() changes with it. */
+  onSubscription: () => void = () => {},
 ): SharedReplayStore {
-  const holder = randomUUID();
   const watchers = new Map<string, Set<(outcome: ClaimOutcome) => void>>();
   const subscriber = redis.client.duplicate();
   let subscribed = false;
+  const setSubscribed = (now: boolean) => {
+    if (now === subscribed) return;
+    subscribed = now;
+    onSubscription();
+  };
   subscriber.on("ready", () => {
     subscriber.subscribe(OUTCOMES).then(
-      () => {
-        subscribed = true;
-      },
-      () => {
-        subscribed = false;
-      },
+      () => setSubscribed(true),
+      () => setSubscribed(false),
     );
   });
-  subscriber.on("close", () => {
-    subscribed = false;
-  });
+  subscriber.on("close", () => setSubscribed(false));
   // Failures show on the main connection's state; without a listener ioredis prints them.
   subscriber.on("error", () => undefined);
   subscriber.on("message", (_channel: string, message: string) => {
@@ -61,10 +61,7 @@ export function createRedisReplayStore(
     for (const notify of watchers.get(key) ?? []) notify(outcome);
   });
   const shared = () => subscribed && redis.available();
-  const failed = (reason: unknown) => {
-    redis.commandFailed(reason);
-    onFallback();
-  };
+  const failed = (reason: unknown) => redis.commandFailed(reason);
 
   return {
     state() {
@@ -82,18 +79,27 @@ export function createRedisReplayStore(
       return memory.get(key);
     },
     async put(key, sealed, ttlMs) {
-      await memory.put(key, sealed, ttlMs);
-      if (!shared()) return;
+      // Kept in one place only: a copy in this replica's memory could outlive a revocation
+      // made through another replica, and be handed out here once Redis fails.
+      if (!shared()) return memory.put(key, sealed, ttlMs);
       await redis.client.eval(PUT, 2, VALUE + key, FORGOTTEN + key, sealed, ttlMs).catch(failed);
     },
     async forget(key, ms) {
       await memory.forget(key, ms);
-      await redis.client
-        .multi()
-        .del(VALUE + key)
-        .set(FORGOTTEN + key, "1", "PX", ms)
-        .exec()
-        .catch(() => undefined);
+      // Redis known down: nobody reads it now, and what it holds lapses within the window.
+      // Sign-out must not wait for it to come back.
+      if (!redis.available()) return;
+      try {
+        await redis.client
+          .multi()
+          .del(VALUE + key)
+          .set(FORGOTTEN + key, "1", "PX", ms)
+          .exec();
+      } catch (reason) {
+        failed(reason);
+        // The answer may still be in Redis: the sign-out is not done until it is gone.
+        throw new RefreshError("unavailable", { retryAfterSeconds: 1, reason: "replay store" });
+      }
     },
     watch(key): ClaimWatch {
       // Registered before anything is looked up: an outcome published meanwhile is kept.
@@ -125,21 +131,29 @@ export function createRedisReplayStore(
     },
     async claim(key, ms): Promise<Claim | { heldForMs: number }> {
       if (!shared()) return memory.claim(key, ms);
-      try {
-        const taken = await redis.client.set(CLAIM + key, holder, "PX", ms, "NX");
-        if (taken !== "OK") {
-          const left = await redis.client.pttl(CLAIM + key);
-          return { heldForMs: Math.max(0, Math.min(left, ms)) };
-        }
-      } catch (reason) {
-        failed(reason);
-        return memory.claim(key, ms);
-      }
-      return {
+      // Its own value per claim: a late settle of a lapsed claim cannot end a newer one.
+      const holder = randomUUID();
+      const claim: Claim = {
         settle: async (outcome) => {
           await redis.client.eval(SETTLE, 1, CLAIM + key, holder, OUTCOMES, `${key} ${outcome}`);
         },
       };
+      let taken: string | null;
+      try {
+        taken = await redis.client.set(CLAIM + key, holder, "PX", ms, "NX");
+      } catch (reason) {
+        // The claim may have been taken even so: settling still ends it and tells the others.
+        failed(reason);
+        return claim;
+      }
+      if (taken === "OK") return claim;
+      try {
+        // -2: released between the two commands; look again at once.
+        return { heldForMs: Math.min(await redis.client.pttl(CLAIM + key), ms) };
+      } catch (reason) {
+        failed(reason);
+        return { heldForMs: ms };
+      }
     },
     async close() {
       subscribed = false;
