@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- --quick] [-- --duration 4] [-- --rounds 3] [-- --targets a,b] [-- --no-pin]
  *   [-- --no-cold-start] [-- --no-emulator] [-- --no-write] [-- --before <dir>]
- *   [-- --node-flags "--max-semi-space-size=1"]
+ *   [-- --node-flags "--max-semi-space-size=1"] [-- --soak 200000]
  * npm run bench -- --profile service-rest,raw-http [--duration 8]: CPU profiles under load.
  * --before <dir>: every target also runs <dir>'s src/ (a checkout of an earlier commit, e.g.
  *   `git worktree add .local/before HEAD` before editing, with node_modules symlinked), interleaved
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     profile: { type: "string" },
     before: { type: "string" },
     "node-flags": { type: "string" },
+    soak: { type: "string" },
   },
 });
 
@@ -51,6 +52,7 @@ const options = {
   durationMs: seconds ? seconds * 1000 : base.durationMs,
   warmupMs: seconds ? Math.min(base.warmupMs, seconds * 1000) : base.warmupMs,
   rounds: positive("--rounds", values.rounds) ?? base.rounds,
+  soakRefreshes: positive("--soak", values.soak) ?? base.soakRefreshes,
   concurrency: positive("--concurrency", values.concurrency) ?? base.concurrency,
   targets: values.targets ? values.targets.split(",").map((id) => id.trim()) : [],
   pin: !values["no-pin"],
