@@ -12,7 +12,7 @@
  *
  * `npm run build` writes dist/; the Dockerfile's build stage runs `node deploy/bundle.ts`.
  */
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -56,8 +56,13 @@ export async function bundle(root: string, outdir: string): Promise<string> {
   if (result.warnings.length > 0) {
     throw new Error(`bundle warnings: ${result.warnings.map((w) => w.text).join("; ")}`);
   }
-  // src/rest/openapi-document.ts reads it beside itself, which in the bundle is dist/.
-  copyFileSync(join(root, "src", "rest", "openapi.json"), join(outdir, "openapi.json"));
+  // src/rest/openapi-document.ts reads it beside itself, which in the bundle is dist/. A checkout
+  // from before src/rest/ (bench --before) kept it in src/transport/.
+  const document = ["rest", "transport"]
+    .map((folder) => join(root, "src", folder, "openapi.json"))
+    .find((path) => existsSync(path));
+  if (!document) throw new Error(`no src/rest/openapi.json under ${root}`);
+  copyFileSync(document, join(outdir, "openapi.json"));
   writeFileSync(join(outdir, ENTRY), LAUNCHER);
   return join(outdir, ENTRY);
 }
