@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { startEmbedded } from "../src/local/embedded.ts";
+import { REFRESH_ROUTE } from "../src/rest/paths.ts";
 import { startCluster } from "./cluster.ts";
 
 const dataDir = fileURLToPath(new URL("../.local/", import.meta.url));
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
-  const route = `${cluster.httpUrl}/auth/api/v1/refresh-token/customer`;
+  const route = `${cluster.httpUrl}/auth/api/v1${REFRESH_ROUTE}`;
   const replicas = cluster.replicas.map((r) => `${r.name} :${r.port} (pid ${r.pid})`).join(", ");
   process.stdout.write(
     [

@@ -1,6 +1,7 @@
 /** What every server writes and reads, shared by the servers and the runner's checks. */
 import { create, toBinary } from "@bufbuild/protobuf";
 import { RefreshCustomerTokenResponseSchema } from "../../gen/worth/auth/v1/auth_service_pb.ts";
+import { REFRESH_ROUTE } from "../../src/rest/paths.ts";
 
 export interface Tokens {
   accessToken: string;
@@ -38,7 +39,8 @@ export function responseMessage(tokens: Tokens): Uint8Array {
   );
 }
 
-export const REST_PATH = "/auth/api/v1/refresh-token/customer";
+// The service's default BASE_PATH and the proto's google.api.http path.
+export const REST_PATH = `/auth/api/v1${REFRESH_ROUTE}`;
 export const RPC_PATH = "/worth.auth.v1.AuthService/RefreshCustomerToken";
 
 /** The refresh token of a REST body, as the service reads it (snake or camel case). */

@@ -5,10 +5,10 @@
 import { request as http1Request } from "node:http";
 import { constants, connect as http2Connect } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RPC_PATH } from "../support/clients.ts";
+import { REST_PATH, RPC_PATH } from "../support/clients.ts";
 import { type Observed, startObserved } from "./harness.ts";
 
-const REST = "/auth/api/v1/refresh-token/customer";
+const REST = REST_PATH;
 let obs: Observed;
 
 beforeAll(async () => {

@@ -14,10 +14,11 @@
  * asserted on, never printed, and generated tokens are junk the fake never issued.
  */
 import { expect } from "vitest";
+import { REST_PATH } from "../../support/clients.ts";
 import { type FakeCognito, startFakeCognito } from "../../support/fake-cognito/index.ts";
 import { type RunningService, startService } from "../../support/server.ts";
 
-export const REST_PATH = "/auth/api/v1/refresh-token/customer";
+export { REST_PATH };
 export const RPC_PATH = "/worth.auth.v1.AuthService/RefreshCustomerToken";
 
 /** A genuine refresh answered over REST and over Connect, as refreshBoth() reports it. */
