@@ -32,7 +32,7 @@ import { createRevokeCustomerToken } from "./refresh/revoke-customer-token.ts";
 import { openApiDocument } from "./rest/openapi-document.ts";
 import { createRestRoutes } from "./rest/rest-routes.ts";
 import { createRpcFace } from "./rpc/rpc-face.ts";
-import { createSharedState, type SharedState } from "./shared-state.ts";
+import { createSharedState } from "./shared-state.ts";
 
 /** Collaborators tests may replace; production uses the Cognito defaults. */
 export interface AppOverrides {
@@ -56,8 +56,6 @@ export interface App {
   status: ServingStatus;
   logger: Logger;
   metrics: Metrics;
-  /** The limits' counts and the replay's answers, shared through Redis when configured. */
-  state: SharedState;
   /** Lets the upstream calls still running end (a retry may want their answer), then closes. */
   close(): Promise<void>;
 }
@@ -152,7 +150,6 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     status,
     logger,
     metrics,
-    state,
     async close() {
       // Each ends within its own UPSTREAM_TIMEOUT_MS.
       await replay?.idle();
